@@ -1,0 +1,33 @@
+import os
+
+import pytest
+from django.conf import settings
+
+MISSING = [m for m in os.environ.get("DELPHI_MISSING_SERVICES", "").split(";") if m]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip, with the reason, the tests whose services this machine lacks."""
+    needs = {
+        "services": [m for m in MISSING if m.startswith(("PostgreSQL", "Redis"))],
+        "worker": [m for m in MISSING if m.startswith(("PostgreSQL", "Redis"))],
+        "browser": [m for m in MISSING if m.startswith("Chromium")],
+    }
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        needs["services"] = needs["services"] or ["PostgreSQL (DATABASE_URL not set)"]
+        needs["worker"] = needs["worker"] or ["PostgreSQL (DATABASE_URL not set)"]
+    for item in items:
+        for marker, lacking in needs.items():
+            if lacking and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=f"needs {', '.join(lacking)}"))
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Tasks run in-process unless a test starts a real worker (those tests turn this off)."""
+    from roadmap_site.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
