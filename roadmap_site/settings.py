@@ -149,7 +149,8 @@ LOGIN_REDIRECT_URL = "/"
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# One gettext catalogue per area of the site (locale/<area>/zh_Hans/LC_MESSAGES/django.po).
+LOCALE_PATHS = sorted(path for path in (BASE_DIR / "locale").glob("*") if path.is_dir())
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -181,10 +182,12 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="delphi@localhost")
 
 # --- Security -------------------------------------------------------------------------------
-# The embedded mode serves plain http on 127.0.0.1; everywhere else HTTPS is assumed.
-SECURE_DEFAULT = not EMBEDDED and not DEBUG
+# HTTPS protections follow the site's public address: on for an https SITE_URL (production),
+# off for the embedded mode and local test servers on plain http.
+SECURE_DEFAULT = SITE_URL.startswith("https://") and not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SECURE_DEFAULT)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_DEFAULT else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_DEFAULT
 SECURE_HSTS_PRELOAD = SECURE_DEFAULT

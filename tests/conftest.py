@@ -31,3 +31,21 @@ def eager_celery():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def demo_study(db):
+    """The demo study: seed framework, ten simulated experts, round 1 closed, round 2 open."""
+    from surveys.bundles import bundle_import
+    from surveys.demo.simulate import demo_bundle
+
+    return bundle_import(data=demo_bundle())
+
+
+@pytest.fixture
+def small_study(db):
+    from surveys.bundles import bundle_import
+
+    from .factories import small_bundle
+
+    return bundle_import(data=small_bundle())

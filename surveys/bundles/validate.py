@@ -6,6 +6,7 @@ with its JSON path (`rounds[0].responses[17].value`), so an import is all-or-not
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -139,9 +140,17 @@ def _validate_study(data: Any) -> tuple[dict[str, Any], method.MethodSettings]:
     if end < start:
         raise BundleError("study.horizon", "must not end before it starts")
     raw_settings = _object(study.get("settings", {}), "study.settings")
+    known = {f.name for f in dataclasses.fields(method.MethodSettings)}
+    for key, value in raw_settings.items():
+        if key not in known:
+            raise BundleError(f"study.settings.{key}", "unknown setting")
+        try:  # one key at a time, so the error names the setting at fault
+            method.MethodSettings.from_dict({key: value})
+        except (ValueError, TypeError) as exc:
+            raise BundleError(f"study.settings.{key}", str(exc)) from exc
     try:
         method_settings = method.MethodSettings.from_dict(raw_settings)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:  # settings valid alone but not together
         raise BundleError("study.settings", str(exc)) from exc
     clean = {
         "slug": slug,
