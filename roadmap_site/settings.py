@@ -134,7 +134,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request for long when the broker is down.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# A submission's recompute waits this long so that a burst of submissions shares one job.
+RECOMPUTE_COALESCE_SECONDS = env.float("RECOMPUTE_COALESCE_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Catches rounds whose recompute could not be queued (the broker was down) or was lost.
+    "recompute-stale-rounds": {
+        "task": "scoring.tasks.recompute_stale_rounds",
+        "schedule": env.float("RECOMPUTE_SWEEP_SECONDS", default=60.0),
+    },
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -108,3 +108,16 @@ def round_recompute(*, round_id: int) -> bool:
     version = round_.answers_version
     document = results_compute(round_=round_)
     return snapshot_store(round_id=round_id, answers_version=version, document=document)
+
+
+def stale_round_ids() -> list[int]:
+    """Rounds with answers whose snapshot is missing or older than their answers."""
+    from django.db.models import F, Q
+
+    return list(
+        Round.objects.filter(answers_version__gt=0)
+        .filter(
+            Q(snapshot__isnull=True) | Q(snapshot__answers_version__lt=F("answers_version"))
+        )
+        .values_list("pk", flat=True)
+    )
