@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 
 from surveys.framework import Framework, framework_load
 from surveys.models import Round
+from surveys.packing import PACKED, unpack
 
 from . import method
 from .models import ResultSnapshot
@@ -15,37 +16,74 @@ from .models import ResultSnapshot
 RESULTS_FORMAT = "delphi-results/1"
 CHUNK_ROWS = 200_000
 
-# The round's submitted answers as the engine's integer codes, in one query.
-ANSWERS_SQL = """
+# The round's submitted answers: the packed copy per submission (surveys.packing), and the rows
+# of any submission that has none (written before packing existed, or by hand).
+PACKED_SQL = """
+    SELECT s.panelist_id, s.packed_answers
+    FROM surveys_submission s
+    WHERE s.round_id = %s AND s.packed_answers IS NOT NULL
+"""
+ROWS_SQL = """
     SELECT s.panelist_id, a.node_id, a.measure, COALESCE(a.code, 0)
     FROM surveys_answer a
     JOIN surveys_submission s ON s.id = a.submission_id
-    WHERE s.round_id = %s AND a.draft = %s
+    WHERE s.round_id = %s AND s.packed_answers IS NULL AND a.draft = %s
 """
 
 
+def _packed_rows(round_id: int) -> list[tuple[int, bytes]]:
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        # A binary result: bytea arrives as raw bytes, not as hex text to decode.
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(PACKED_SQL, [round_id], binary=True)
+            return cursor.fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(PACKED_SQL, [round_id])
+        return [(panelist_id, bytes(blob)) for panelist_id, blob in cursor.fetchall()]
+
+
+def _answer_columns(round_id: int) -> tuple[np.ndarray, ...]:
+    """(panelist, node, measure, code) columns, filled in place: no object per answer."""
+    blobs = _packed_rows(round_id)
+    with connection.cursor() as cursor:
+        cursor.execute(ROWS_SQL, [round_id, False])
+        rows = [np.array(chunk, dtype=np.int64).reshape(-1, 4)
+                for chunk in iter(lambda: cursor.fetchmany(CHUNK_ROWS), [])]
+    total = sum(len(blob) // PACKED.itemsize for _, blob in blobs) + sum(len(r) for r in rows)
+    columns = tuple(np.empty(total, dtype=np.int64) for _ in range(4))
+    expert, node, measure, code = columns
+    start = 0
+    for panelist_id, blob in blobs:
+        packed = unpack(blob)
+        end = start + len(packed)
+        expert[start:end] = panelist_id
+        node[start:end], measure[start:end], code[start:end] = (
+            packed["node"], packed["measure"], packed["code"]
+        )
+        start = end
+    for chunk in rows:
+        end = start + len(chunk)
+        for column, values in zip(columns, chunk.T, strict=True):
+            column[start:end] = values
+        start = end
+    return columns
+
+
 def answers_load(*, round_id: int, framework: Framework) -> method.AnswerArrays:
-    """Read the answers into NumPy arrays chunk by chunk: no Python object per answer is kept."""
+    """The round's submitted answers as the engine's arrays, leaves indexed in framework order."""
+    expert, node, measure, code = _answer_columns(round_id)
+    if not len(expert):
+        return method.AnswerArrays.empty()
     leaf_pks = np.array([leaf.pk for leaf in framework.leaves.values()], dtype=np.int64)
     order = np.argsort(leaf_pks)
-    columns: list[np.ndarray] = []
-    with connection.cursor() as cursor:
-        cursor.execute(ANSWERS_SQL, [round_id, False])
-        while rows := cursor.fetchmany(CHUNK_ROWS):
-            columns.append(np.array(rows, dtype=np.int64).reshape(-1, 4))
-    if not columns:
-        return method.AnswerArrays.empty()
-    table = np.concatenate(columns)
-    del columns
     # Node primary keys to indexes in the framework's leaf order.
-    positions = np.searchsorted(leaf_pks[order], table[:, 1])
-    leaf_index = order[np.clip(positions, 0, len(order) - 1)]
-    return method.AnswerArrays(
-        expert=table[:, 0].copy(),
-        leaf=leaf_index,
-        measure=table[:, 2].copy(),
-        value=table[:, 3].copy(),
-    )
+    positions = np.searchsorted(leaf_pks[order], node)
+    del node
+    leaf = order[np.clip(positions, 0, len(order) - 1)]
+    return method.AnswerArrays(expert=expert, leaf=leaf, measure=measure, value=code)
 
 
 def results_compute(*, round_: Round, framework: Framework | None = None) -> dict[str, Any]:

@@ -181,6 +181,9 @@ class Submission(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The submitted answers packed for scoring (surveys.packing), written in the same transaction
+    # as the answer rows: a recompute reads one value per expert instead of one row per answer.
+    packed_answers = models.BinaryField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("submission")

@@ -3,14 +3,16 @@
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
 from scoring import method
 
 from ..models import Answer, Milestone, Node, Panelist, Round, Study, Submission
+from ..packing import pack
 from ..services import invitations_create, pseudonym_for
-from .validate import BundleError, ValidBundle, bundle_validate
+from .validate import BundleError, RoundSpec, ValidBundle, bundle_validate
 
 BATCH_SIZE = 5000
 Progress = Callable[[int, int], None]
@@ -117,7 +119,19 @@ def _write(bundle: ValidBundle, progress: Progress | None) -> Study:
             if len(batch) >= BATCH_SIZE:
                 done += _flush(batch, done, total, progress)
         done += _flush(batch, done, total, progress)
+        _pack(spec, submissions, nodes)
     return study
+
+
+def _pack(spec: RoundSpec, submissions: dict[str, Submission], nodes: dict[str, Node]) -> None:
+    """The packed copy of each submission's answers (surveys.packing), from the bundle's data."""
+    rows: dict[str, list[tuple[int, int, int]]] = {expert: [] for expert in submissions}
+    for r in spec.responses:
+        rows[r.expert].append((nodes[r.node].pk, MEASURE_CODE[r.measure], r.code or 0))
+    for expert, submission in submissions.items():
+        table = np.array(rows[expert], dtype=np.int64).reshape(-1, 3)
+        submission.packed_answers = pack(table[:, 0], table[:, 1], table[:, 2])
+    Submission.objects.bulk_update(submissions.values(), ["packed_answers"], batch_size=500)
 
 
 def _flush(batch: list[Answer], done: int, total: int, progress: Progress | None) -> int:
