@@ -77,10 +77,16 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 class AnswerInline(admin.TabularInline):
+    """Read-only: answers are the experts' record, and scoring keeps a packed copy of them."""
+
     model = Answer
     fields = ("node", "measure", "draft", "value", "reason")
-    raw_id_fields = ("node",)
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Submission)
