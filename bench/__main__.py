@@ -1,0 +1,25 @@
+"""`make bench`: every benchmark in turn, each printing its figure, baseline and ratio."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
+
+
+def main() -> int:
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delphi_bench")
+    failed = []
+    for name in BENCHMARKS:
+        print(f"\n=== {name} ===", flush=True)
+        result = subprocess.run([sys.executable, "-m", f"bench.{name}"], check=False)
+        if result.returncode:
+            failed.append(name)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
