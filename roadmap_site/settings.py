@@ -132,7 +132,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request for long when the broker is down.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # A job whose worker died without acknowledging it is delivered again after this long.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+}
 CELERY_TIMEZONE = "UTC"
 # A submission's recompute waits this long so that a burst of submissions shares one job.
 RECOMPUTE_COALESCE_SECONDS = env.float("RECOMPUTE_COALESCE_SECONDS", default=10.0)
@@ -141,6 +149,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "recompute-stale-rounds": {
         "task": "scoring.tasks.recompute_stale_rounds",
         "schedule": env.float("RECOMPUTE_SWEEP_SECONDS", default=60.0),
+    },
+    # Daily: invitations not yet sent, and reminders to those who have not submitted (each
+    # expert at most once per two days, surveys.tasks.REMINDER_INTERVAL).
+    "send-due-reminders": {
+        "task": "surveys.tasks.reminders_send_due",
+        "schedule": env.float("REMINDER_SWEEP_SECONDS", default=24 * 60 * 60.0),
     },
 }
 
@@ -218,6 +232,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Failed token authentications per client address before 429 (surveys.api.authentication).
+    "DEFAULT_THROTTLE_RATES": {"bad_token": env.str("API_BAD_TOKEN_RATE", default="10/minute")},
+    # Reverse proxies in front of the site that append to X-Forwarded-For. 0 takes REMOTE_ADDR
+    # alone: otherwise a client could pick a new throttling identity with every request.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Roadmap Delphi API",
@@ -225,6 +244,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The measures appear under several field names (measure, measures, asks): one enum.
+    "ENUM_NAME_OVERRIDES": {"MeasureEnum": "scoring.method.MEASURES"},
 }
 
 LOGGING = {

@@ -24,13 +24,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def eager_celery():
-    """Tasks run in-process unless a test starts a real worker (those tests turn this off)."""
+    """Tasks run in-process unless a test starts a real worker (those tests turn this off).
+
+    The cache starts empty too: ids repeat between test databases, and a coalescing flag left
+    by an earlier run must not hold back a recompute.
+    """
+    from django.core.cache import cache
+
     from roadmap_site.celery import app
+
+    cache.clear()
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """Pages render without a collectstatic manifest (production serves hashed names)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
