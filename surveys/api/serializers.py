@@ -10,7 +10,7 @@ from rest_framework import serializers
 from scoring import method
 
 from ..bundles.validate import BundleError
-from ..bundles.validate import _validate_study as validate_study_fields
+from ..bundles.validate import validate_study as validate_study_fields
 from ..models import Answer, Node, Panelist, Round, Study
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]

@@ -91,6 +91,17 @@ def _list(value: Any, path: str) -> list[Any]:
     return value
 
 
+def text_problem(value: str) -> str | None:
+    """Why a text cannot be stored (the database refuses NUL and lone surrogates), or None."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode text"
+    return None
+
+
 def _text(value: Any, path: str, *, required: bool = True, max_length: int = 300) -> str | None:
     if value is None and not required:
         return None
@@ -98,6 +109,9 @@ def _text(value: Any, path: str, *, required: bool = True, max_length: int = 300
         raise BundleError(path, "must be a non-empty string" if required else "must be a string")
     if len(value) > max_length:
         raise BundleError(path, f"is longer than {max_length} characters")
+    problem = text_problem(value)
+    if problem:
+        raise BundleError(path, problem)
     return value
 
 
@@ -124,7 +138,7 @@ def _year(value: Any, path: str) -> int:
     return value
 
 
-def _validate_study(data: Any) -> tuple[dict[str, Any], method.MethodSettings]:
+def validate_study(data: Any) -> tuple[dict[str, Any], method.MethodSettings]:
     study = _object(data, "study")
     slug = study.get("slug")
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
@@ -300,6 +314,8 @@ def value_error(measure: str, value: Any, settings: method.MethodSettings) -> st
     elif measure == "comment":
         if not isinstance(value, str):
             return f"comment must be a string, got {value!r}"
+        if text_problem(value):
+            return f"comment {text_problem(value)}"
         if len(value) > 10_000:
             return "comment is longer than 10000 characters"
     return None
@@ -401,7 +417,7 @@ def bundle_validate(data: Any) -> ValidBundle:
     unknown = set(document) - {"format", "study", "framework", "experts", "milestones", "rounds"}
     if unknown:
         raise BundleError(sorted(unknown)[0], "unknown key")
-    study, settings = _validate_study(document.get("study"))
+    study, settings = validate_study(document.get("study"))
     nodes = _validate_framework(document.get("framework"))
     by_code = {node.code: node for node in nodes}
     experts = _validate_experts(document.get("experts", []))

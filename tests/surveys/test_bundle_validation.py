@@ -216,3 +216,15 @@ def test_a_defect_in_the_last_answer_leaves_nothing_written():
     bundle = small_bundle()
     responses(bundle)[-1]["value"] = 42  # a comment must be text
     assert_rejected_at(bundle, "rounds[0].responses[8].value")
+
+
+def test_a_nul_character_in_a_name_is_refused():
+    bundle = small_bundle()
+    bundle["framework"][0]["children"][0]["name"]["en"] = "Field\x00one"
+    assert_rejected_at(bundle, "framework[0].children[0].name.en")
+
+
+def test_a_lone_surrogate_in_a_comment_is_refused():
+    bundle = small_bundle()
+    responses(bundle)[8]["value"] = "bad \ud800 text"
+    assert_rejected_at(bundle, "rounds[0].responses[8].value")
