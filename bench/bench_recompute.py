@@ -48,14 +48,27 @@ def build(experts: int, topics: int) -> None:
     study = bundle_import(
         data={
             "format": "delphi-bundle/1",
-            "study": {"slug": SLUG, "title": "National foresight survey (benchmark)",
-                      "base_year": 2025, "horizon": [2025, 2040], "settings": {}},
-            "framework": [{
-                "code": "T", "name": "Topics",
-                "measures": ["familiarity", "importance", "maturity", "regional_advantage",
-                             "investment"],
-                "children": factors,
-            }],
+            "study": {
+                "slug": SLUG,
+                "title": "National foresight survey (benchmark)",
+                "base_year": 2025,
+                "horizon": [2025, 2040],
+                "settings": {},
+            },
+            "framework": [
+                {
+                    "code": "T",
+                    "name": "Topics",
+                    "measures": [
+                        "familiarity",
+                        "importance",
+                        "maturity",
+                        "regional_advantage",
+                        "investment",
+                    ],
+                    "children": factors,
+                }
+            ],
             "experts": [{"id": f"X{i:05d}"} for i in range(experts)],
             "rounds": [{"number": 1, "status": "open", "responses": []}],
         }

@@ -50,8 +50,10 @@ def _answer_columns(round_id: int) -> tuple[np.ndarray, ...]:
     blobs = _packed_rows(round_id)
     with connection.cursor() as cursor:
         cursor.execute(ROWS_SQL, [round_id, False])
-        rows = [np.array(chunk, dtype=np.int64).reshape(-1, 4)
-                for chunk in iter(lambda: cursor.fetchmany(CHUNK_ROWS), [])]
+        rows = [
+            np.array(chunk, dtype=np.int64).reshape(-1, 4)
+            for chunk in iter(lambda: cursor.fetchmany(CHUNK_ROWS), [])
+        ]
     total = sum(len(blob) // PACKED.itemsize for _, blob in blobs) + sum(len(r) for r in rows)
     columns = tuple(np.empty(total, dtype=np.int64) for _ in range(4))
     expert, node, measure, code = columns
@@ -61,7 +63,9 @@ def _answer_columns(round_id: int) -> tuple[np.ndarray, ...]:
         end = start + len(packed)
         expert[start:end] = panelist_id
         node[start:end], measure[start:end], code[start:end] = (
-            packed["node"], packed["measure"], packed["code"]
+            packed["node"],
+            packed["measure"],
+            packed["code"],
         )
         start = end
     for chunk in rows:
@@ -154,8 +158,6 @@ def stale_round_ids() -> list[int]:
 
     return list(
         Round.objects.filter(answers_version__gt=0)
-        .filter(
-            Q(snapshot__isnull=True) | Q(snapshot__answers_version__lt=F("answers_version"))
-        )
+        .filter(Q(snapshot__isnull=True) | Q(snapshot__answers_version__lt=F("answers_version")))
         .values_list("pk", flat=True)
     )

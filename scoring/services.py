@@ -1,5 +1,6 @@
 """Writes of the scoring app: scheduling recomputes (coalesced) after commit."""
 
+import contextlib
 import logging
 
 from django.conf import settings
@@ -38,7 +39,6 @@ def _enqueue(round_id: int) -> None:
     except Exception:
         # The broker is down: answers are stored, and the sweep recomputes once it is back.
         logger.warning("recompute of round %s not queued; the sweep will catch up", round_id)
-        try:
+        # The cache shares the broker's fate: if it is down too there is no flag to undo.
+        with contextlib.suppress(Exception):
             cache.delete(pending_key(round_id))
-        except Exception:  # noqa: S110 - the cache shares the broker's fate; nothing to undo
-            pass

@@ -2,7 +2,14 @@
 
 import contextlib
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, cast
+
+from django.core.management.base import CommandError, OutputWrapper
+
+
+def raw_stream(wrapper: OutputWrapper) -> IO[Any]:
+    """The stream a command's stdout/stderr wraps (call_command may pass its own)."""
+    return cast(IO[Any], wrapper._out)
 
 
 @contextlib.contextmanager
@@ -12,10 +19,10 @@ def open_output(path: str, stdout: IO[Any], *, binary: bool) -> Iterator[IO[Any]
         stdout.flush()
         return
     try:
-        stream = open(path, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"}))  # noqa: SIM115
+        stream: IO[Any] = (
+            open(path, "wb") if binary else open(path, "w", encoding="utf-8")  # noqa: SIM115
+        )
     except OSError as exc:
-        from django.core.management.base import CommandError
-
         raise CommandError(f"cannot write {path}: {exc.strerror}") from exc
     with stream:
         yield stream

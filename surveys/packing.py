@@ -1,9 +1,10 @@
 """A submission's submitted answers packed as one binary value, for fast recomputes.
 
-Each answer is 8 bytes in network byte order (as PostgreSQL's int4send/int2send write them):
-node id (int32), measure code (int16), value code (int16; 0 for a comment). A national-scale round (2,000 experts × 700 topics × 5 questions) is
-then 2,000 values to read rather than 7 million rows. The answer rows stay the record; the
-packed copy is rewritten whenever they change, in the same transaction.
+Each answer is 8 bytes in network byte order (as PostgreSQL's int4send/int2send write
+them): node id (int32), measure code (int16), value code (int16; 0 for a comment). A
+national-scale round (2,000 experts × 700 topics × 5 questions) is then 2,000 values to read
+rather than 7 million rows. The answer rows stay the record; the packed copy is rewritten
+whenever they change, in the same transaction.
 """
 
 import numpy as np

@@ -1,17 +1,18 @@
 """Who may see and change a study (StudyRole): analysts change, viewers read, superusers all."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import QuerySet
 
 from .models import Study, StudyRole
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def studies_visible_to(user: User) -> QuerySet[Study]:
     if not user.is_authenticated:
         return Study.objects.none()
-    if user.is_superuser:  # type: ignore[union-attr]
+    if user.is_superuser:
         return Study.objects.all()
     return Study.objects.filter(roles__user=user).distinct()
 
@@ -20,7 +21,7 @@ def role_of(user: User, study: Study) -> str | None:
     """'admin', 'analyst', 'viewer' or None."""
     if not user.is_authenticated:
         return None
-    if user.is_superuser:  # type: ignore[union-attr]
+    if user.is_superuser:
         return "admin"
     return StudyRole.objects.filter(user=user, study=study).values_list("role", flat=True).first()
 

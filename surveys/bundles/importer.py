@@ -52,14 +52,14 @@ def _write(bundle: ValidBundle, progress: Progress | None) -> Study:
         settings=info["settings"],
     )
     nodes: dict[str, Node] = {}
-    for spec in bundle.nodes:
-        nodes[spec.code] = Node.objects.create(
+    for node in bundle.nodes:
+        nodes[node.code] = Node.objects.create(
             study=study,
-            parent=nodes[spec.parent] if spec.parent is not None else None,
-            code=spec.code,
-            name=spec.name,
-            position=spec.position,
-            measures=spec.measures,
+            parent=nodes[node.parent] if node.parent is not None else None,
+            code=node.code,
+            name=node.name,
+            position=node.position,
+            measures=node.measures,
         )
     panelists = {
         expert["id"]: Panelist(

@@ -333,7 +333,7 @@ def _validate_rounds(
         path = f"rounds[{r_index}]"
         round_data = _object(item, path)
         number = round_data.get("number")
-        if not _is_int(number) or number < 1:
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise BundleError(f"{path}.number", "must be a positive integer")
         if number in numbers:
             raise BundleError(f"{path}.number", f"duplicate round number {number}")
@@ -353,18 +353,18 @@ def _validate_rounds(
             a_path = f"{path}.responses[{a_index}]"
             answer = _object(response, a_path)
             expert = answer.get("expert")
-            if expert not in expert_ids:
+            if not isinstance(expert, str) or expert not in expert_ids:
                 raise BundleError(f"{a_path}.expert", f"unknown expert {expert!r}")
             code = answer.get("node")
             node = nodes.get(code) if isinstance(code, str) else None
-            if node is None:
+            if node is None or not isinstance(code, str):
                 raise BundleError(f"{a_path}.node", f"unknown node {code!r}")
             if not node.is_leaf:
                 raise BundleError(
                     f"{a_path}.node", f"{code!r} is not a leaf: questions are asked only at leaves"
                 )
             measure = answer.get("measure")
-            if measure not in method.MEASURES:
+            if not isinstance(measure, str) or measure not in method.MEASURES:
                 raise BundleError(f"{a_path}.measure", f"unknown measure {measure!r}")
             if measure not in node.effective_measures:
                 raise BundleError(f"{a_path}.measure", f"{measure!r} is not asked on {code!r}")

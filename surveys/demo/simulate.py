@@ -71,7 +71,7 @@ class PanelSimulator:
         self.leaves = _leaves(framework)
         self.experts = [f"E{i + 1:02d}" for i in range(PANEL_SIZE)]
         rng = self.rng
-        self.latent = {
+        self.latent: dict[str, dict[str, Any]] = {
             code: {
                 "importance": rng.uniform(2.8, 4.8),
                 "maturity": rng.uniform(0.6, 3.4),

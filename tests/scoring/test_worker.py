@@ -64,7 +64,7 @@ def worker(tmp_path):
         )
     try:
         deadline = time.monotonic() + 60
-        while "ready" not in log.read_text() and time.monotonic() < deadline:
+        while " ready." not in log.read_text() and time.monotonic() < deadline:
             assert process.poll() is None, log.read_text()
             time.sleep(0.2)
         yield lambda: log.read_text()

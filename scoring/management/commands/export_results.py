@@ -7,7 +7,7 @@ from scoring.exports import results_csv, results_xlsx
 from scoring.recompute import round_recompute
 from scoring.selectors import latest_scored_round, node_names, snapshot_document
 from surveys.models import Study
-from surveys.output import open_output
+from surveys.output import open_output, raw_stream
 
 
 class Command(BaseCommand):
@@ -31,6 +31,7 @@ class Command(BaseCommand):
         if study is None:
             raise CommandError(f"no study with slug {slug!r}")
         number = options["number"]
+        assert number is None or isinstance(number, int)
         if number is None:
             round_ = latest_scored_round(study=study)
             if round_ is None:
@@ -45,9 +46,11 @@ class Command(BaseCommand):
             round_recompute(round_id=round_.pk)
             round_.refresh_from_db()
             document = snapshot_document(round_=round_)
+        assert document is not None
         fmt = options["format"]
         language = str(options["language"])
-        with open_output(str(options["output"]), self.stdout._out, binary=fmt != "json") as out:
+        output = str(options["output"])
+        with open_output(output, raw_stream(self.stdout), binary=fmt != "json") as out:
             if fmt == "json":
                 json.dump(document, out, ensure_ascii=False, indent=1)
                 out.write("\n")

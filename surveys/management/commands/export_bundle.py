@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.bundles import bundle_export
 from surveys.models import Study
-from surveys.output import open_output
+from surveys.output import open_output, raw_stream
 
 
 class Command(BaseCommand):
@@ -19,6 +19,6 @@ class Command(BaseCommand):
         if study is None:
             raise CommandError(f"no study with slug {slug!r}")
         document = bundle_export(study=study)
-        with open_output(output, self.stdout._out, binary=False) as stream:
+        with open_output(output, raw_stream(self.stdout), binary=False) as stream:
             json.dump(document, stream, ensure_ascii=False, indent=1)
             stream.write("\n")

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.bundles import BundleError, bundle_import
+from surveys.output import raw_stream
 from surveys.progress import TerminalProgress
 
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from exc
-        progress = TerminalProgress("answers", stream=self.stderr._out)
+        progress = TerminalProgress("answers", stream=raw_stream(self.stderr))
         try:
             study = bundle_import(data=data, replace=replace, progress=progress)
         except BundleError as exc:
