@@ -86,16 +86,15 @@ class PanelSimulator:
             for code, _ in self.leaves
         }
 
-    def round_answers(self, previous: list[dict] | None = None) -> list[dict]:
-        """One round's answers of every expert; with `previous`, converging towards its medians."""
-        medians = _medians(previous) if previous else {}
+    def first_round(self) -> list[dict]:
+        """Every expert's independent answers: the latent view of each field plus noise."""
         answers = []
         for expert in self.experts:
             for code, measures in self.leaves:
-                answers.extend(self._answer(expert, code, measures, medians))
+                answers.extend(self._answer(expert, code, measures))
         return answers
 
-    def _answer(self, expert: str, code: str, measures: list[str], medians: dict) -> list[dict]:
+    def _answer(self, expert: str, code: str, measures: list[str]) -> list[dict]:
         rng, latent = self.rng, self.latent[code]
         out: list[dict] = []
 
@@ -106,17 +105,12 @@ class PanelSimulator:
             if rng.random() < 0.6:
                 add("comment", rng.choice(COMMENTS.get(code, COMMENTS["E.MK"])))
             return out
-        pull = 0.5 if medians else 0.0
         if "familiarity" in measures:
             add("familiarity", self.familiarity[(expert, code)])
         if "importance" in measures:
-            guess = rng.gauss(latent["importance"], 0.8)
-            target = medians.get((code, "importance"), guess)
-            add("importance", _clamp(guess + pull * (target - guess), 1, 5))
+            add("importance", _clamp(rng.gauss(latent["importance"], 0.8), 1, 5))
         if "maturity" in measures:
-            guess = rng.gauss(latent["maturity"], 0.7)
-            target = medians.get((code, "maturity"), guess)
-            index = _clamp(guess + pull * (target - guess), 0, 4)
+            index = _clamp(rng.gauss(latent["maturity"], 0.7), 0, 4)
             add("maturity", method.MATURITY_CHOICES[index])
         for measure in ("regional_advantage", "investment"):
             if measure in measures:
@@ -131,24 +125,80 @@ class PanelSimulator:
             add("stages", chosen)
         return out
 
+    def revised_round(self, previous: list[dict]) -> list[dict]:
+        """The next Delphi round: most experts keep their answer, some move towards the group.
 
-def _medians(answers: list[dict]) -> dict[tuple[str, str], float]:
-    values: dict[tuple[str, str], list[float]] = {}
+        An answer away from the group's median moves one step towards it with probability
+        one half; a verdict or a stage choice joins the majority now and then. So the panel
+        converges, as Delphi panels do, and most fields come out stable.
+        """
+        rng = self.rng
+        group = _group_views(previous)
+        revised = []
+        for answer in previous:
+            key = (answer["node"], answer["measure"])
+            value = answer["value"]
+            if answer["measure"] == "importance" and rng.random() < 0.5:
+                value = _step_towards(value, group[key])
+            elif answer["measure"] == "maturity" and rng.random() < 0.5:
+                index = method.MATURITY_CHOICES.index(value)
+                value = method.MATURITY_CHOICES[_step_towards(index, group[key])]
+            elif answer["measure"] in ("regional_advantage", "investment") and rng.random() < 0.15:
+                value = group[key]
+            elif answer["measure"] == "stages" and rng.random() < 0.2:
+                value = list(group[key])
+            elif answer["measure"] == "comment":
+                continue
+            revised.append({**answer, "value": value})
+        for expert in self.experts:  # new comments in the light of the group's results
+            for code, measures in self.leaves:
+                if measures == ["comment"] and rng.random() < 0.4:
+                    text = rng.choice(COMMENTS.get(code, COMMENTS["E.MK"]))
+                    revised.append(
+                        {"expert": expert, "node": code, "measure": "comment", "value": text}
+                    )
+        return revised
+
+
+def _step_towards(value: int, target: float) -> int:
+    if value < target:
+        return value + 1
+    if value > target:
+        return value - 1
+    return value
+
+
+def _group_views(answers: list[dict]) -> dict[tuple[str, str], Any]:
+    """The group's view per field: median of numeric answers, the modal verdict, the majority
+    stage set."""
+    by_key: dict[tuple[str, str], list[Any]] = {}
     for a in answers:
-        if a["measure"] == "importance":
-            values.setdefault((a["node"], "importance"), []).append(a["value"])
-        elif a["measure"] == "maturity":
-            index = method.MATURITY_CHOICES.index(a["value"])
-            values.setdefault((a["node"], "maturity"), []).append(index)
-    return {key: statistics.median(v) for key, v in values.items()}
+        by_key.setdefault((a["node"], a["measure"]), []).append(a["value"])
+    views: dict[tuple[str, str], Any] = {}
+    for (node, measure), values in by_key.items():
+        if measure == "importance":
+            views[(node, measure)] = statistics.median(values)
+        elif measure == "maturity":
+            views[(node, measure)] = statistics.median(
+                method.MATURITY_CHOICES.index(v) for v in values
+            )
+        elif measure in ("regional_advantage", "investment"):
+            views[(node, measure)] = statistics.mode(values)
+        elif measure == "stages":
+            views[(node, measure)] = [
+                stage
+                for stage in method.STAGE_CHOICES
+                if 2 * sum(stage in v for v in values) > len(values)
+            ]
+    return views
 
 
 def demo_bundle() -> dict[str, Any]:
     """The demo study as a `delphi-bundle/1` document (drafts are added after import)."""
     seed = seed_framework()
     simulator = PanelSimulator(seed["framework"])
-    round1 = simulator.round_answers()
-    round2 = simulator.round_answers(previous=round1)
+    round1 = simulator.first_round()
+    round2 = simulator.revised_round(round1)
     submitted = set(simulator.experts[:ROUND2_SUBMITTED])
     return {
         "format": "delphi-bundle/1",

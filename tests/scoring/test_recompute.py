@@ -181,5 +181,10 @@ def test_the_packed_copy_is_rewritten_from_the_answer_rows(seed_study):
     rows = Answer.objects.filter(submission=submission, draft=False)
     assert len(packed) == rows.count()
     assert sorted(
-        zip(packed["node"].tolist(), packed["measure"].tolist(), packed["code"].tolist())
+        zip(
+            packed["node"].tolist(),
+            packed["measure"].tolist(),
+            packed["code"].tolist(),
+            strict=True,
+        )
     ) == sorted((a.node_id, a.measure, a.code or 0) for a in rows)
