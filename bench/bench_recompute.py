@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from multiprocessing import get_context
+from typing import Any
 
 from bench.setup import django_setup
 
@@ -101,19 +102,30 @@ def build(experts: int, topics: int) -> None:
             """,
             [round_.pk, study.pk],
         )
-        # The packed copy the platform writes on submit (surveys.packing), built in SQL here.
-        cursor.execute(
-            """
-            UPDATE surveys_submission s SET packed_answers = (
-                SELECT string_agg(int4send(a.node_id::int4) || int2send(a.measure::int2)
-                                  || int2send(COALESCE(a.code, 0)::int2), ''::bytea)
-                FROM surveys_answer a WHERE a.submission_id = s.id AND NOT a.draft)
-            WHERE s.round_id = %s
-            """,
-            [round_.pk],
-        )
+        pack_answers(cursor, round_.pk)
         cursor.execute("ANALYZE surveys_answer")
     Round.objects.filter(pk=round_.pk).update(answers_version=1)
+
+
+def pack_answers(cursor: Any, round_id: int) -> None:
+    """The packed copy the platform writes on submit (surveys.packing), built in SQL here."""
+    cursor.execute(
+        "DELETE FROM surveys_packedanswers p USING surveys_submission s "
+        "WHERE p.submission_id = s.id AND s.round_id = %s",
+        [round_id],
+    )
+    cursor.execute(
+        """
+        INSERT INTO surveys_packedanswers (submission_id, data)
+        SELECT s.id, (
+            SELECT string_agg(int4send(a.node_id::int4) || int2send(a.measure::int2)
+                              || int2send(COALESCE(a.code, 0)::int2), ''::bytea)
+            FROM surveys_answer a WHERE a.submission_id = s.id AND NOT a.draft)
+        FROM surveys_submission s
+        WHERE s.round_id = %s
+        """,
+        [round_id],
+    )
 
 
 def group_by_scan(round_id: int) -> float:
@@ -157,7 +169,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delphi_bench")
     django_setup(create_database=True)
-    from surveys.models import Answer, Round
+    from surveys.models import Answer, PackedAnswers, Round
 
     round_ = Round.objects.filter(study__slug=SLUG).first()
     rows_wanted = args.experts * args.topics * 5
@@ -171,6 +183,11 @@ def main() -> int:
         build(args.experts, args.topics)
         print(f"  built in {time.perf_counter() - started:.1f} s")
         round_ = Round.objects.get(study__slug=SLUG)
+    elif PackedAnswers.objects.filter(submission__round=round_).count() != args.experts:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            pack_answers(cursor, round_.pk)
     scans = [group_by_scan(round_.pk) for _ in range(args.repeat)]
     # Each recompute runs in a fresh process so its peak memory is its own.
     with get_context("spawn").Pool(1, maxtasksperchild=1) as pool:

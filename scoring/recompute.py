@@ -19,15 +19,17 @@ CHUNK_ROWS = 200_000
 # The round's submitted answers: the packed copy per submission (surveys.packing), and the rows
 # of any submission that has none (written before packing existed, or by hand).
 PACKED_SQL = """
-    SELECT s.panelist_id, s.packed_answers
+    SELECT s.panelist_id, p.data
     FROM surveys_submission s
-    WHERE s.round_id = %s AND s.packed_answers IS NOT NULL
+    JOIN surveys_packedanswers p ON p.submission_id = s.id
+    WHERE s.round_id = %s
 """
 ROWS_SQL = """
     SELECT s.panelist_id, a.node_id, a.measure, COALESCE(a.code, 0)
     FROM surveys_answer a
     JOIN surveys_submission s ON s.id = a.submission_id
-    WHERE s.round_id = %s AND s.packed_answers IS NULL AND a.draft = %s
+    LEFT JOIN surveys_packedanswers p ON p.submission_id = s.id
+    WHERE s.round_id = %s AND p.submission_id IS NULL AND a.draft = %s
 """
 
 

@@ -181,10 +181,6 @@ class Submission(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # The submitted answers packed for scoring (surveys.packing), written in the same transaction
-    # as the answer rows: a recompute reads one value per expert instead of one row per answer.
-    packed_answers = models.BinaryField(null=True, editable=False)
-
     class Meta:
         verbose_name = _("submission")
         verbose_name_plural = _("submissions")
@@ -257,6 +253,27 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node.code} {self.get_measure_display()} = {self.value}"
+
+
+class PackedAnswers(models.Model):
+    """A submission's submitted answers packed for scoring (surveys.packing).
+
+    Written in the same transaction as the answer rows, so that a recompute reads one value per
+    expert instead of one row per answer; kept apart from Submission so that reading
+    submissions never loads it.
+    """
+
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, primary_key=True, related_name="packed"
+    )
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("packed answers")
+        verbose_name_plural = _("packed answers")
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}: {len(self.data) // 8} answers"
 
 
 class Milestone(models.Model):

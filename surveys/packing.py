@@ -9,7 +9,7 @@ whenever they change, in the same transaction.
 
 import numpy as np
 
-from .models import Answer, Submission
+from .models import Answer, PackedAnswers, Submission
 
 PACKED = np.dtype([("node", ">i4"), ("measure", ">i2"), ("code", ">i2")])
 
@@ -32,6 +32,6 @@ def submission_pack(*, submission: Submission) -> None:
         )
     )
     table = np.array([(n, m, c or 0) for n, m, c in rows], dtype=np.int64).reshape(-1, 3)
-    Submission.objects.filter(pk=submission.pk).update(
-        packed_answers=pack(table[:, 0], table[:, 1], table[:, 2])
+    PackedAnswers.objects.update_or_create(
+        submission=submission, defaults={"data": pack(table[:, 0], table[:, 1], table[:, 2])}
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from scoring import method
 
-from ..models import Answer, Milestone, Node, Panelist, Round, Study, Submission
+from ..models import Answer, Milestone, Node, PackedAnswers, Panelist, Round, Study, Submission
 from ..packing import pack
 from ..services import invitations_create, pseudonym_for
 from .validate import BundleError, RoundSpec, ValidBundle, bundle_validate
@@ -128,10 +128,13 @@ def _pack(spec: RoundSpec, submissions: dict[str, Submission], nodes: dict[str, 
     rows: dict[str, list[tuple[int, int, int]]] = {expert: [] for expert in submissions}
     for r in spec.responses:
         rows[r.expert].append((nodes[r.node].pk, MEASURE_CODE[r.measure], r.code or 0))
+    packed = []
     for expert, submission in submissions.items():
         table = np.array(rows[expert], dtype=np.int64).reshape(-1, 3)
-        submission.packed_answers = pack(table[:, 0], table[:, 1], table[:, 2])
-    Submission.objects.bulk_update(submissions.values(), ["packed_answers"], batch_size=500)
+        packed.append(
+            PackedAnswers(submission=submission, data=pack(table[:, 0], table[:, 1], table[:, 2]))
+        )
+    PackedAnswers.objects.bulk_create(packed, batch_size=500)
 
 
 def _flush(batch: list[Answer], done: int, total: int, progress: Progress | None) -> int:
