@@ -42,7 +42,7 @@ def answers_table(
             _("Reason"),
             _("Submitted at"),
         ]
-    # Plain values, not models: a submission row also carries its packed answers blob.
+    # Plain values, not models: one row per answer, read in one query.
     answers = (
         Answer.objects.filter(submission__round=round_, draft=False)
         .order_by("submission__panelist__pseudonym", "node__position", "measure")
