@@ -315,3 +315,29 @@ class StudyRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.study} · {self.role}"
+
+
+class AuditEntry(models.Model):
+    """One thing an analyst or administrator did: a change, or a download of data."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    username = models.CharField(_("user"), max_length=150)  # kept if the user is deleted
+    study = models.ForeignKey(
+        Study, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
+    )
+    action = models.CharField(_("action"), max_length=100)  # the URL name, e.g. console:round_open
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import exports, framework, panel, results, rounds, studies
+from .views import audit, exports, framework, panel, results, rounds, studies
 
 app_name = "console"
 
@@ -44,6 +44,7 @@ urlpatterns = [
     path(S + "results/", results.results, name="results"),
     path(S + "results/<int:number>/", results.results_round, name="results_round"),
     path(S + "exports/", exports.exports, name="exports"),
+    path(S + "audit/", audit.audit_log, name="audit"),
     path(
         S + "exports/round<int:number>-results.<str:fmt>",
         exports.export_results,

@@ -74,6 +74,7 @@ def _endpoints() -> list[Endpoint]:
         Endpoint("export_answers", "get", False, (("number", r), ("fmt", "csv"))),
         Endpoint("export_answers", "get", False, (("number", r), ("fmt", "xlsx"))),
         Endpoint("export_bundle", "get", False),
+        Endpoint("audit", "get", True),
     ]
 
 

@@ -18,6 +18,7 @@ SECTIONS = (
     ("exports", _("Exports")),
     ("roadmap", _("Roadmap")),
     ("settings", _("Settings")),
+    ("audit", _("Audit log")),
 )
 
 
@@ -39,6 +40,7 @@ def render_study(
             f"/roadmap/{slug}/" if key == "roadmap" else reverse(f"console:{key}", args=[slug]),
         )
         for key, label in SECTIONS
+        if key != "audit" or access.can_change
     ]
     return render(
         request,
