@@ -1,28 +1,41 @@
-"""Saving an expert's drafts and submitting them (design.md: services).
+"""An expert's questionnaire: drafts, submission, and the Delphi feedback rules (design.md).
 
 A submission keeps the expert's working copy (`Answer.draft=True`), written on every change, and
 the submitted copy (`draft=False`), replaced whole on submit. Only the submitted copy is scored.
+
+From round 2 on, the group results of the previous round (its result snapshot) are shown beside
+each question; an answer outside the group's interquartile range asks for a reason, which the
+study may require (`settings.reason_required`).
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from scoring import method
 
 from .bundles.validate import value_error
 from .framework import Framework, framework_load
-from .models import Answer, Panelist, Round, Submission
+from .models import Answer, Invitation, Panelist, Round, Submission
+from .packing import submission_pack
 
 MEASURE_CODE = {name: code for code, name in enumerate(method.MEASURES)}
+REASON_MAX_LENGTH = 2000
+# The measures whose answers are compared with the previous round's interquartile range.
+IQR_MEASURES = ("importance", "maturity")
 
 
 class AnswerError(ValueError):
-    """An answer the questionnaire refuses; `problems` lists each with its question."""
+    """An answer the questionnaire refuses; `problems` lists each with its question.
+
+    Each problem is `{"node", "measure", "message", "code"}`; `code` is one of `invalid`,
+    `missing`, `reason_required`, `nothing`, `foreign` for callers that explain it their way.
+    """
 
     def __init__(self, problems: list[dict[str, str]]) -> None:
         super().__init__("; ".join(f"{p['node']} {p['measure']}: {p['message']}" for p in problems))
@@ -30,7 +43,7 @@ class AnswerError(ValueError):
 
 
 class RoundClosedError(Exception):
-    """The round is not open: nothing is saved."""
+    """The round is not open: nothing is saved. The argument is the round's status."""
 
 
 @dataclass(frozen=True)
@@ -38,45 +51,191 @@ class DraftAnswer:
     node: str
     measure: str
     value: Any  # None clears the answer
-    reason: str = ""
+    reason: str | None = None  # None keeps the reason already stored with the answer
+
+
+def _problem(node: str, measure: str, message: str, code: str = "invalid") -> dict[str, str]:
+    return {"node": node, "measure": measure, "message": message, "code": code}
+
+
+# ---------------------------------------------------------------------------------------------
+# Completeness (method.md §2, platform rule)
+# ---------------------------------------------------------------------------------------------
+
+
+def required_measures(measures: Iterable[str]) -> list[str]:
+    """The questions a begun leaf must answer before it can be submitted.
+
+    Comments are optional. Stages are a checkbox question whose empty selection is an answer
+    (method.md §2: "a subset (possibly empty)"), so unticked boxes on a begun leaf are submitted
+    as the empty set rather than reported as missing.
+    """
+    return [m for m in measures if m not in ("comment", "stages")]
+
+
+def leaf_status(measures: Collection[str], answered: Collection[str]) -> str:
+    """`empty` (nothing answered: the leaf is skipped), `partial` or `complete`."""
+    given = [m for m in measures if m in answered]
+    if not given:
+        return "empty"
+    required = required_measures(measures)
+    if all(m in answered for m in required):
+        return "complete"
+    return "partial"
+
+
+def progress(framework: Framework, answered: dict[str, set[str]]) -> dict[str, int]:
+    """Answered leaves out of all leaves (the progress bar); `skipped` counts leaves without
+    any answer (method.md §2: an expert may skip a leaf entirely)."""
+    statuses = [
+        leaf_status(leaf.measures, answered.get(code, set()))
+        for code, leaf in framework.leaves.items()
+    ]
+    total, done = len(statuses), statuses.count("complete")
+    return {
+        "answered": done,
+        "total": total,
+        "skipped": statuses.count("empty"),
+        "percent": round(100 * done / total) if total else 100,
+    }
+
+
+def draft_progress(
+    *, round_: Round, panelist: Panelist, framework: Framework | None = None
+) -> dict[str, int]:
+    framework = framework or framework_load(study=round_.study)
+    code_of = {leaf.pk: code for code, leaf in framework.leaves.items()}
+    answered: dict[str, set[str]] = {}
+    rows = Answer.objects.filter(
+        submission__round=round_, submission__panelist=panelist, draft=True
+    ).values_list("node_id", "measure")
+    for node_id, measure in rows:
+        if node_id in code_of:
+            answered.setdefault(code_of[node_id], set()).add(method.MEASURES[measure])
+    return progress(framework, answered)
+
+
+# ---------------------------------------------------------------------------------------------
+# The previous round's group results (Delphi feedback)
+# ---------------------------------------------------------------------------------------------
+
+
+def previous_round(*, round_: Round) -> Round | None:
+    return (
+        Round.objects.filter(study_id=round_.study_id, number__lt=round_.number)
+        .order_by("-number")
+        .first()
+    )
+
+
+def group_results(*, round_: Round | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The result entries of `round_`'s snapshot by (node, measure); empty without one."""
+    if round_ is None:
+        return {}
+    from scoring.selectors import snapshot_document
+
+    document = snapshot_document(round_=round_) or {}
+    return {(e["node"], e["measure"]): e for e in document.get("results", [])}
+
+
+def answer_number(measure: str, value: Any, settings: method.MethodSettings) -> float | None:
+    """The number an answer is compared on: the rating, or the maturity option's years."""
+    if measure == "importance" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if measure == "maturity" and value in settings.maturity_years:
+        return float(settings.maturity_years[value])
+    return None  # dont_know, other measures: nothing to compare
+
+
+def outside_iqr(
+    measure: str, value: Any, entry: dict[str, Any] | None, settings: method.MethodSettings
+) -> bool:
+    """Whether the answer lies outside the group's interquartile range (below q1 or above q3)."""
+    if measure not in IQR_MEASURES or not entry:
+        return False
+    q1, q3 = entry.get("q1"), entry.get("q3")
+    number = answer_number(measure, value, settings)
+    if q1 is None or q3 is None or number is None:
+        return False
+    return number < q1 or number > q3
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving drafts
+# ---------------------------------------------------------------------------------------------
 
 
 def _parse(answers: Iterable[dict[str, Any] | DraftAnswer]) -> list[DraftAnswer]:
     parsed = []
     for item in answers:
         if isinstance(item, DraftAnswer):
-            parsed.append(item)
+            answer = item
         else:
-            parsed.append(
-                DraftAnswer(
-                    node=str(item.get("node", "")),
-                    measure=str(item.get("measure", "")),
-                    value=item.get("value"),
-                    reason=str(item.get("reason") or ""),
+            if not isinstance(item, dict):
+                raise AnswerError([_problem("", "", _("An answer must be an object."))])
+            reason = item.get("reason")
+            if reason is not None and not isinstance(reason, str):
+                raise AnswerError(
+                    [
+                        _problem(
+                            str(item.get("node", "")),
+                            str(item.get("measure", "")),
+                            _("The reason must be text."),
+                        )
+                    ]
                 )
+            answer = DraftAnswer(
+                node=str(item.get("node", "")),
+                measure=str(item.get("measure", "")),
+                value=item.get("value"),
+                reason=reason,
             )
+        if answer.measure == "comment" and isinstance(answer.value, str):
+            # An emptied comment box means no comment, not an empty one.
+            text = answer.value.strip()
+            answer = DraftAnswer(answer.node, answer.measure, text or None, answer.reason)
+        if answer.reason is not None:
+            answer = DraftAnswer(answer.node, answer.measure, answer.value, answer.reason.strip())
+        parsed.append(answer)
     return parsed
 
 
 def _check(framework: Framework, answers: list[DraftAnswer]) -> None:
     settings = framework.settings
     problems = []
+    seen: set[tuple[str, str]] = set()
     for answer in answers:
         leaf = framework.leaves.get(answer.node)
         if leaf is None:
-            problem = f"unknown question: {answer.node!r} is not a leaf of this study"
+            problem = _("unknown question: %(node)r is not a field of this study") % {
+                "node": answer.node
+            }
         elif answer.measure not in leaf.measures:
-            problem = f"{answer.measure!r} is not asked on {answer.node}"
+            problem = _("%(measure)r is not asked on %(node)s") % {
+                "measure": answer.measure,
+                "node": answer.node,
+            }
+        elif (answer.node, answer.measure) in seen:
+            problem = _("the question is answered twice in one request")
         elif answer.value is None:
             problem = None
         else:
             problem = value_error(answer.measure, answer.value, settings)
-        if problem is None and len(answer.reason) > 2000:
-            problem = "the reason is longer than 2000 characters"
+        seen.add((answer.node, answer.measure))
+        if problem is None and answer.reason and len(answer.reason) > REASON_MAX_LENGTH:
+            problem = _("the reason is longer than %(n)s characters") % {"n": REASON_MAX_LENGTH}
         if problem:
-            problems.append({"node": answer.node, "measure": answer.measure, "message": problem})
+            problems.append(_problem(answer.node, answer.measure, problem))
     if problems:
         raise AnswerError(problems)
+
+
+def _check_panelist(round_: Round, panelist: Panelist) -> None:
+    # A link opens one study's questionnaire: its panelist never writes into another study.
+    if panelist.study_id != round_.study_id:
+        raise AnswerError(
+            [_problem("", "", _("This panelist is not on this study's panel."), "foreign")]
+        )
 
 
 def _open_round_locked(round_id: int) -> Round:
@@ -88,84 +247,150 @@ def _open_round_locked(round_id: int) -> Round:
     return round_
 
 
+def _answer_row(submission: Submission, leaf_pk: int, answer: DraftAnswer) -> Answer:
+    return Answer(
+        submission=submission,
+        node_id=leaf_pk,
+        measure=MEASURE_CODE[answer.measure],
+        draft=True,
+        value=answer.value,
+        code=None
+        if answer.measure == "comment"
+        else method.encode_value(answer.measure, answer.value),
+        reason=answer.reason or "",
+    )
+
+
 def draft_save_many(
-    *, round_: Round, panelist: Panelist, answers: Iterable[dict[str, Any] | DraftAnswer]
+    *,
+    round_: Round,
+    panelist: Panelist,
+    answers: Iterable[dict[str, Any] | DraftAnswer],
+    framework: Framework | None = None,
 ) -> Submission:
     """Save (or clear, with value None) draft answers; all or none are saved."""
+    _check_panelist(round_, panelist)
     parsed = _parse(answers)
-    framework = framework_load(study=round_.study)
+    framework = framework or framework_load(study=round_.study)
     _check(framework, parsed)
     with transaction.atomic():
         _open_round_locked(round_.pk)
-        submission, _ = Submission.objects.get_or_create(round=round_, panelist=panelist)
-        to_clear = [a for a in parsed if a.value is None]
-        to_save = [a for a in parsed if a.value is not None]
-        for answer in to_clear:
+        submission, _created = Submission.objects.get_or_create(round=round_, panelist=panelist)
+        for answer in (a for a in parsed if a.value is None):
             Answer.objects.filter(
                 submission=submission,
                 draft=True,
                 node_id=framework.leaves[answer.node].pk,
                 measure=MEASURE_CODE[answer.measure],
             ).delete()
-        if to_save:
-            # One statement for the lot: an upsert on the one-answer-per-question constraint.
-            Answer.objects.bulk_create(
-                [
-                    Answer(
-                        submission=submission,
-                        node_id=framework.leaves[a.node].pk,
-                        measure=MEASURE_CODE[a.measure],
-                        draft=True,
-                        value=a.value,
-                        code=None
-                        if a.measure == "comment"
-                        else method.encode_value(a.measure, a.value),
-                        reason=a.reason,
-                    )
-                    for a in to_save
-                ],
-                update_conflicts=True,
-                unique_fields=["submission", "node", "measure", "draft"],
-                update_fields=["value", "code", "reason"],
-            )
+        to_save = [a for a in parsed if a.value is not None]
+        # One upsert per kind on the one-answer-per-question constraint: answers that bring a
+        # reason replace it; answers without one keep the reason already stored.
+        for with_reason in (True, False):
+            batch = [a for a in to_save if (a.reason is not None) == with_reason]
+            if batch:
+                Answer.objects.bulk_create(
+                    [_answer_row(submission, framework.leaves[a.node].pk, a) for a in batch],
+                    update_conflicts=True,
+                    unique_fields=["submission", "node", "measure", "draft"],
+                    update_fields=["value", "code", "reason"] if with_reason else ["value", "code"],
+                )
         Submission.objects.filter(pk=submission.pk).update(updated_at=timezone.now())
     return submission
 
 
+# ---------------------------------------------------------------------------------------------
+# Submitting
+# ---------------------------------------------------------------------------------------------
+
+
 def incomplete_leaves(framework: Framework, answered: dict[str, set[str]]) -> list[dict[str, Any]]:
-    """Leaves begun but not finished: which questions each still lacks (comments are optional)."""
+    """Leaves begun but not finished, with the questions each still lacks.
+
+    Any answer begins a leaf, a comment too: method.md §2 requires familiarity wherever an
+    expert gives any other answer on a leaf that asks it.
+    """
     incomplete = []
-    for code, measures in answered.items():
-        leaf = framework.leaves[code]
-        required = [m for m in leaf.measures if m != "comment"]
-        missing = [m for m in required if m not in measures]
-        if missing and measures - {"comment"}:
+    for code, leaf in framework.leaves.items():
+        measures = answered.get(code, set())
+        if leaf_status(leaf.measures, measures) == "partial":
+            missing = [m for m in required_measures(leaf.measures) if m not in measures]
             incomplete.append({"node": code, "missing": missing})
     return incomplete
 
 
+def _submit_problems(
+    framework: Framework,
+    drafts: dict[tuple[str, str], Answer],
+    group: dict[tuple[str, str], dict[str, Any]],
+) -> list[dict[str, str]]:
+    settings = framework.settings
+    problems = []
+    answered: dict[str, set[str]] = {}
+    for node, measure in drafts:
+        answered.setdefault(node, set()).add(measure)
+    for item in incomplete_leaves(framework, answered):
+        for measure in item["missing"]:
+            problems.append(_problem(item["node"], measure, _("not answered yet"), "missing"))
+    for (node, measure), answer in drafts.items():
+        # The study's settings may have changed since the draft was saved.
+        error = None if measure == "comment" else value_error(measure, answer.value, settings)
+        if error:
+            problems.append(_problem(node, measure, error))
+        elif (
+            settings.reason_required
+            and not answer.reason.strip()
+            and outside_iqr(measure, answer.value, group.get((node, measure)), settings)
+        ):
+            problems.append(
+                _problem(
+                    node,
+                    measure,
+                    _("outside the group's middle half: please give a reason"),
+                    "reason_required",
+                )
+            )
+    order = {code: index for index, code in enumerate(framework.leaves)}
+    measure_order = {m: i for i, m in enumerate(method.MEASURES)}
+    problems.sort(key=lambda p: (order.get(p["node"], -1), measure_order.get(p["measure"], -1)))
+    return problems
+
+
 def submission_submit(*, round_: Round, panelist: Panelist) -> Submission:
-    """Freeze the expert's drafts as their submission; refused whole if any leaf is incomplete."""
+    """Freeze the expert's drafts as their submission; refused whole if any problem remains.
+
+    The expert may submit again while the round is open: the submitted copy is replaced.
+    """
+    _check_panelist(round_, panelist)
     framework = framework_load(study=round_.study)
+    group = group_results(round_=previous_round(round_=round_))
     with transaction.atomic():
         locked_round = _open_round_locked(round_.pk)
-        submission, _ = Submission.objects.select_for_update().get_or_create(
+        submission, _created = Submission.objects.select_for_update().get_or_create(
             round=round_, panelist=panelist
         )
-        drafts = list(submission.answers.filter(draft=True))
+        code_of = {leaf.pk: code for code, leaf in framework.leaves.items()}
+        drafts: dict[tuple[str, str], Answer] = {}
+        for answer in submission.answers.filter(draft=True):
+            code = code_of.get(answer.node_id)
+            measure = method.MEASURES[answer.measure]
+            # A draft on a question the framework no longer asks is not shown and not submitted.
+            if code is not None and measure in framework.leaves[code].measures:
+                drafts[(code, measure)] = answer
         if not drafts:
-            raise AnswerError([{"node": "", "measure": "", "message": "nothing to submit yet"}])
-        answered: dict[str, set[str]] = {}
-        by_pk = {leaf.pk: code for code, leaf in framework.leaves.items()}
-        for answer in drafts:
-            answered.setdefault(by_pk[answer.node_id], set()).add(method.MEASURES[answer.measure])
-        problems = [
-            {"node": item["node"], "measure": m, "message": "not answered yet"}
-            for item in incomplete_leaves(framework, answered)
-            for m in item["missing"]
-        ]
+            raise AnswerError([_problem("", "", _("nothing to submit yet"), "nothing")])
+        problems = _submit_problems(framework, drafts, group)
         if problems:
             raise AnswerError(problems)
+        begun = {code for code, _measure in drafts}
+        unticked = [
+            _answer_row(submission, framework.leaves[code].pk, DraftAnswer(code, "stages", []))
+            for code in begun
+            if "stages" in framework.leaves[code].measures and (code, "stages") not in drafts
+        ]
+        # Unticked stage boxes become the empty selection in the working copy too, so that the
+        # page shows what was submitted.
+        frozen = [*drafts.values(), *Answer.objects.bulk_create(unticked)]
         submission.answers.filter(draft=False).delete()
         Answer.objects.bulk_create(
             [
@@ -178,14 +403,106 @@ def submission_submit(*, round_: Round, panelist: Panelist) -> Submission:
                     code=a.code,
                     reason=a.reason,
                 )
-                for a in drafts
+                for a in frozen
             ]
         )
         submission.status = Submission.Status.SUBMITTED
         submission.submitted_at = timezone.now()
         submission.save(update_fields=["status", "submitted_at", "updated_at"])
+        # Scoring reads the packed copy (surveys.packing): it changes with the rows.
+        submission_pack(submission=submission)
         Round.objects.filter(pk=locked_round.pk).update(answers_version=F("answers_version") + 1)
         from scoring.services import recompute_schedule
 
         recompute_schedule(round_id=locked_round.pk)
     return submission
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening a link
+# ---------------------------------------------------------------------------------------------
+
+
+def drafts_prefill(*, round_: Round, panelist: Panelist, framework: Framework | None = None) -> int:
+    """Fill the working copy where it has no answer: from this round's submitted copy (answers
+    imported or submitted elsewhere) if there is one, else from the expert's answers in the
+    previous round.
+
+    This is the Delphi "own previous answer, preselected" (design.md §2). The prefilled values
+    are saved as drafts, so that the page, a reload and a submission all see the same answers.
+    Returns the number of drafts written.
+    """
+    framework = framework or framework_load(study=round_.study)
+    settings = framework.settings
+    asked = {
+        (leaf.pk, MEASURE_CODE[m]) for leaf in framework.leaves.values() for m in leaf.measures
+    }
+    before = previous_round(round_=round_)
+    rounds = [round_.pk] + ([before.pk] if before is not None else [])
+    rows = Answer.objects.filter(
+        submission__panelist=panelist, submission__round_id__in=rounds
+    ).values_list("submission__round_id", "node_id", "measure", "draft", "value", "code", "reason")
+    drafts: set[tuple[int, int]] = set()
+    current: dict[tuple[int, int], tuple[Any, int | None, str]] = {}
+    previous: dict[tuple[int, int], tuple[Any, int | None, str]] = {}
+    for round_id, node_id, measure_code, draft, value, code, reason in rows:
+        key = (node_id, measure_code)
+        if round_id == round_.pk and draft:
+            drafts.add(key)
+        elif round_id == round_.pk:
+            current[key] = (value, code, reason)
+        else:
+            previous[key] = (value, code, "")  # last round's reason was about last round's group
+    # A submission of this round is the expert's considered answer: a question left out of it
+    # stays unanswered rather than taking last round's answer.
+    fill = current or previous
+    rows_to_add = []
+    for key, (value, code, reason) in fill.items():
+        if key in drafts or key not in asked:
+            continue
+        measure = method.MEASURES[key[1]]
+        if measure != "comment" and value_error(measure, value, settings):
+            continue  # the study's settings changed since: the expert answers afresh
+        rows_to_add.append((key, value, code, reason))
+    if not rows_to_add:
+        return 0
+    with transaction.atomic():
+        _open_round_locked(round_.pk)
+        submission, _created = Submission.objects.get_or_create(round=round_, panelist=panelist)
+        Answer.objects.bulk_create(
+            [
+                Answer(
+                    submission=submission,
+                    node_id=node_id,
+                    measure=measure,
+                    draft=True,
+                    value=value,
+                    code=code,
+                    reason=reason,
+                )
+                for (node_id, measure), value, code, reason in rows_to_add
+            ],
+            ignore_conflicts=True,  # a save that raced this one keeps its newer answer
+        )
+    return len(rows_to_add)
+
+
+def invitation_open(*, invitation: Invitation) -> bool:
+    """Record the first opening of a personal link and prefill that round's drafts.
+
+    Returns True on the first opening. The conditional update is the guard: of two tabs opened
+    at once, one prefills.
+    """
+    if invitation.opened_at is not None:
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(
+            opened_at=now
+        )
+        if not updated:
+            return False
+        if invitation.round.status == Round.Status.OPEN:
+            drafts_prefill(round_=invitation.round, panelist=invitation.panelist)
+    invitation.opened_at = now
+    return True

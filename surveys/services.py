@@ -1,6 +1,7 @@
 """Writes of the surveys app: panel, rounds, invitations (design.md: services, keyword-only)."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from . import tokens
 from .models import Invitation, Panelist, Round
@@ -32,3 +33,45 @@ def invitations_create(*, round_: Round) -> list[Invitation]:
 def invitation_link(*, invitation: Invitation) -> str:
     """The path of the invitation's personal questionnaire link."""
     return f"/q/{tokens.token_for(invitation.token_salt)}/"
+
+
+class RoundStateError(ValueError):
+    """A round cannot move to the requested status from the one it is in."""
+
+
+def round_open(*, round_: Round) -> Round:
+    """Open a draft round: it takes answers, and every panelist gets a personal link."""
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round_.pk)
+        if locked.status != Round.Status.DRAFT:
+            raise RoundStateError(f"round {locked.number} is {locked.status}, not a draft")
+        # Checked here for a clear message; the one_open_round_per_study constraint still
+        # decides a race between two openings.
+        if Round.objects.filter(study_id=locked.study_id, status=Round.Status.OPEN).exists():
+            raise RoundStateError("another round of this study is open")
+        locked.status = Round.Status.OPEN
+        locked.opened_at = timezone.now()
+        locked.save(update_fields=["status", "opened_at"])
+        invitations_create(round_=locked)
+    round_.status, round_.opened_at = locked.status, locked.opened_at
+    return locked
+
+
+def round_close(*, round_: Round) -> Round:
+    """Close an open round: later saves and submissions are refused; results are recomputed."""
+    from scoring.services import recompute_schedule
+
+    with transaction.atomic():
+        # The same row lock as saving and submitting (surveys.questionnaire): a submission
+        # either commits before the close or finds the round closed, never half of each.
+        locked = Round.objects.select_for_update().get(pk=round_.pk)
+        if locked.status != Round.Status.OPEN:
+            raise RoundStateError(f"round {locked.number} is {locked.status}, not open")
+        locked.status = Round.Status.CLOSED
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["status", "closed_at"])
+        # The submitted answers did not change (answers_version stays); the recompute makes
+        # sure the closed round has a snapshot of exactly them.
+        recompute_schedule(round_id=locked.pk)
+    round_.status, round_.closed_at = locked.status, locked.closed_at
+    return locked
