@@ -5,6 +5,7 @@ With nothing set the platform runs in the *embedded mode*: SQLite and Celery eag
 mode* (PostgreSQL, Redis, real workers), which is how production and CI run.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -53,19 +54,27 @@ INSTALLED_APPS = [
     "surveys",
     "scoring",
     "roadmaps",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "roadmap_site.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the locale, before anything reads a body: refuses oversized requests in the
+    # reader's language.
+    "roadmap_site.security.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "surveys.audit.AuditMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "roadmap_site.urls"
@@ -167,6 +176,20 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
+# Repeated bad passwords lock sign-in (django-axes): five failures of one user name from one
+# address lock that pair for fifteen minutes; other users and addresses are not affected.
+AUTHENTICATION_BACKENDS = [
+    "roadmap_site.security.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "roadmap_site.security.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "roadmap_site.security.client_ip"
+# Questionnaire links (surveys.expert.throttle): unknown tokens per client address and minute.
+QUESTIONNAIRE_BAD_TOKEN_LIMIT = env.int("QUESTIONNAIRE_BAD_TOKEN_LIMIT", default=20)
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -220,6 +243,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# The largest upload (a study bundle may be 50 MB); roadmap_site.security refuses larger ones.
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=64 * 1024 * 1024)
+# Content-Security-Policy, Permissions-Policy and Cross-Origin-Opener-Policy are added to every
+# page by roadmap_site.security.SecurityHeadersMiddleware, which says what the policy allows.
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -462,15 +462,14 @@ def stage_shares(
 def _rounds_matrix(
     documents: Sequence[dict[str, Any]], tree: Tree, measure: str, key: str
 ) -> tuple[list[str], list[int], list[list[float | None]]]:
+    # Each document indexed once: looking a field up must not scan every result entry again.
+    indexed = [_entries(document, measure) for document in documents]
     codes: set[str] = set()
-    for document in documents:
-        codes.update(c for c, e in _entries(document, measure).items() if e.get(key) is not None)
+    for entries in indexed:
+        codes.update(c for c, e in entries.items() if e.get(key) is not None)
     ordered = sorted(codes, key=tree.sort_key)
     rounds = [document.get("round") for document in documents]
-    z = [
-        [_entries(document, measure).get(code, {}).get(key) for document in documents]
-        for code in ordered
-    ]
+    z = [[entries.get(code, {}).get(key) for entries in indexed] for code in ordered]
     return ordered, rounds, z  # type: ignore[return-value]
 
 

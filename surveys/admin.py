@@ -1,4 +1,11 @@
-from django.contrib import admin
+import json
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import (
     Answer,
@@ -58,6 +65,68 @@ class PanelistAdmin(admin.ModelAdmin):
     list_display = ("pseudonym", "external_id", "name", "email", "affiliation", "language", "study")
     list_filter = ("study", "language")
     search_fields = ("pseudonym", "external_id", "name", "email", "affiliation")
+    actions = ("export_personal_data", "erase_personal_data")
+
+    # Personal data (surveys.privacy): a copy for the person, and erasure that keeps the answers.
+    # Administrators only: these show or destroy what analysts are not even shown.
+    def has_personal_data_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    @admin.action(
+        description=gettext_lazy("Export personal data (JSON)"), permissions=["personal_data"]
+    )
+    def export_personal_data(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        from .privacy import panelist_personal_data
+
+        documents = [
+            panelist_personal_data(panelist=p)
+            for p in queryset.select_related("study").order_by("study__slug", "pseudonym")
+        ]
+        single = len(documents) == 1
+        body = json.dumps(documents[0] if single else documents, ensure_ascii=False, indent=2)
+        name = (
+            f"{documents[0]['study']}-{documents[0]['panelist']['pseudonym']}"
+            if single
+            else "panelists"
+        )
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}-personal-data.json"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @admin.action(
+        description=gettext_lazy("Erase personal data (keep the answers)"),
+        permissions=["personal_data"],
+    )
+    def erase_personal_data(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> TemplateResponse | None:
+        from .privacy import panelist_erase
+
+        panelists = list(queryset.select_related("study").order_by("study__slug", "pseudonym"))
+        if request.POST.get("confirm") != "yes":
+            # Erasure cannot be undone: ask first, as Django's own delete action does.
+            return TemplateResponse(
+                request,
+                "security/admin_erase_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Erase personal data"),
+                    "opts": self.model._meta,
+                    "panelists": panelists,
+                    "action": "erase_personal_data",
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        for panelist in panelists:
+            panelist_erase(panelist=panelist)
+        self.message_user(
+            request,
+            _("Personal data erased for %(pseudonyms)s; their answers are kept.")
+            % {"pseudonyms": ", ".join(p.pseudonym for p in panelists)},
+            messages.SUCCESS,
+        )
+        return None
 
 
 @admin.register(Round)
