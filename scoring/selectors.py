@@ -57,12 +57,11 @@ def snapshot_document(*, round_: Round) -> dict[str, Any] | None:
     )
     if row is None:
         return None
-    *version, document = row
+    answers_version, computed_at, document = row
     if document is not None:
         try:
-            cache.set(
-                snapshot_cache_key(round_.pk, *version), document, timeout=SNAPSHOT_CACHE_SECONDS
-            )
+            key = snapshot_cache_key(round_.pk, answers_version, computed_at)
+            cache.set(key, document, timeout=SNAPSHOT_CACHE_SECONDS)
         except Exception:
             logger.warning("snapshot cache unavailable", exc_info=True)
     return document

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -371,12 +371,15 @@ def submission_submit(*, round_: Round, panelist: Panelist) -> Submission:
         )
         code_of = {leaf.pk: code for code, leaf in framework.leaves.items()}
         drafts: dict[tuple[str, str], Answer] = {}
+        stale = False
         for answer in submission.answers.filter(draft=True):
             code = code_of.get(answer.node_id)
             measure = method.MEASURES[answer.measure]
             # A draft on a question the framework no longer asks is not shown and not submitted.
             if code is not None and measure in framework.leaves[code].measures:
                 drafts[(code, measure)] = answer
+            else:
+                stale = True
         if not drafts:
             raise AnswerError([_problem("", "", _("nothing to submit yet"), "nothing")])
         problems = _submit_problems(framework, drafts, group)
@@ -390,22 +393,9 @@ def submission_submit(*, round_: Round, panelist: Panelist) -> Submission:
         ]
         # Unticked stage boxes become the empty selection in the working copy too, so that the
         # page shows what was submitted.
-        frozen = [*drafts.values(), *Answer.objects.bulk_create(unticked)]
+        Answer.objects.bulk_create(unticked)
         submission.answers.filter(draft=False).delete()
-        Answer.objects.bulk_create(
-            [
-                Answer(
-                    submission=submission,
-                    node_id=a.node_id,
-                    measure=a.measure,
-                    draft=False,
-                    value=a.value,
-                    code=a.code,
-                    reason=a.reason,
-                )
-                for a in frozen
-            ]
-        )
+        _freeze_drafts(submission, [a.pk for a in drafts.values()] if stale else None)
         submission.status = Submission.Status.SUBMITTED
         submission.submitted_at = timezone.now()
         submission.save(update_fields=["status", "submitted_at", "updated_at"])
@@ -416,6 +406,27 @@ def submission_submit(*, round_: Round, panelist: Panelist) -> Submission:
 
         recompute_schedule(round_id=locked_round.pk)
     return submission
+
+
+def _freeze_drafts(submission: Submission, only: list[int] | None) -> None:
+    """Copy the working copy into the submitted copy with one INSERT … SELECT.
+
+    Building thousands of answer objects in Python held the round's lock for over a second at
+    700 fields; the database copies the rows in a fraction of that. `only` limits the copy to
+    these drafts (when some drafts are on questions the framework no longer asks).
+    """
+    table = Answer._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (submission_id, node_id, measure, draft, value, code, reason) "  # noqa: S608
+        f"SELECT submission_id, node_id, measure, %s, value, code, reason FROM {table} "
+        "WHERE submission_id = %s AND draft = %s"
+    )
+    params: list[object] = [False, submission.pk, True]
+    if only is not None:
+        sql += f" AND id IN ({', '.join(['%s'] * len(only))})"
+        params += only
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 # ---------------------------------------------------------------------------------------------

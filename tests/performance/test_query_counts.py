@@ -43,12 +43,6 @@ def test_the_page_and_a_draft_save_make_as_many_queries_for_700_fields_as_for_25
     assert large["draft save"] == small["draft save"]
 
 
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    strict=True,
-    reason="on SQLite bulk_create splits the submitted copy into batches of SQLite's variable "
-    "limit; copying the drafts with one INSERT ... SELECT would make it one statement",
-)
 def test_a_submit_makes_as_many_queries_for_700_fields_as_for_25():
     assert queries_of(700)["submit"] == queries_of(25)["submit"]
 

@@ -113,3 +113,18 @@ def test_the_questionnaire_saves_with_the_token_its_page_hands_out(study):
     )
     assert response.status_code == 200
     assert Answer.objects.filter(submission__panelist__study=study, draft=True).exists()
+
+
+def test_the_api_refuses_a_session_authenticated_write_without_the_token(study):
+    """A signed-in browser's session cannot be borrowed by a forged request to the API either."""
+    analyst = UserFactory(username="ana")
+    grant(analyst, study, "analyst")
+    client = strict_client(analyst)
+    response = client.post(
+        f"/api/v1/studies/{study.slug}/panelists/",
+        json.dumps({"name": "Mallory"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert not study.panelists.filter(name="Mallory").exists()

@@ -95,13 +95,19 @@ def test_no_template_of_the_site_holds_an_inline_script_or_style_element():
     assert offenders == []
 
 
+# Switches of this shell or of the test run (the browser tests allow sync ORM calls in async
+# code) that a production server does not have.
+NOT_IN_PRODUCTION = {
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
 def production_env(tmp_path: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {"DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"}
-    }
+    env = {key: value for key, value in os.environ.items() if key not in NOT_IN_PRODUCTION}
     env.update(
         SECRET_KEY="x" * 20 + "production-like-secret-key-with-enough-entropy-0123456789",
         DATABASE_URL="postgres://delphi@127.0.0.1:5432/delphi",
