@@ -95,7 +95,7 @@ class AuditMiddleware:
         slug = match.kwargs.get("slug") or match.kwargs.get("study_slug")
         study = Study.objects.filter(slug=slug).first() if slug else None
         AuditEntry.objects.create(
-            user=request.user,
+            user=request.user if request.user.is_authenticated else None,
             username=request.user.get_username(),
             study=study,
             action=match.view_name[:100],

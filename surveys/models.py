@@ -181,6 +181,7 @@ class Submission(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
     class Meta:
         verbose_name = _("submission")
         verbose_name_plural = _("submissions")
@@ -340,4 +341,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
-

@@ -421,7 +421,7 @@ def _freeze_drafts(submission: Submission, only: list[int] | None) -> None:
         f"SELECT submission_id, node_id, measure, %s, value, code, reason FROM {table} "
         "WHERE submission_id = %s AND draft = %s"
     )
-    params: list[object] = [False, submission.pk, True]
+    params: list[bool | int] = [False, submission.pk, True]
     if only is not None:
         sql += f" AND id IN ({', '.join(['%s'] * len(only))})"
         params += only

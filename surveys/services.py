@@ -16,7 +16,9 @@ def invitations_create(*, round_: Round) -> list[Invitation]:
     """One invitation per panelist of the round's study who has none yet in this round."""
     invited = set(round_.invitations.values_list("panelist_id", flat=True))
     created = []
-    for panelist in Panelist.objects.filter(study_id=round_.study_id).exclude(pk__in=invited):
+    # An erased panelist (surveys.privacy) keeps their answers but is not invited again.
+    panelists = Panelist.objects.filter(study_id=round_.study_id, erased_at__isnull=True)
+    for panelist in panelists.exclude(pk__in=invited):
         salt = tokens.new_salt()
         created.append(
             Invitation(

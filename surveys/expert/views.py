@@ -83,7 +83,7 @@ ERRORS = {
 
 def _closed_error(status: str) -> JsonResponse:
     if status == Round.Status.CLOSED:
-        return _json_error(_("This round is closed: answers can no longer be changed."), 410)
+        return _json_error(_("This round is closed: answers can no longer be changed."), 409)
     return _json_error(_("This questionnaire is not open yet."), 409)
 
 

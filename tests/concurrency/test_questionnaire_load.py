@@ -4,6 +4,7 @@ lands whole or is refused whole."""
 
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ MATURITY = ["achieved", "short", "medium", "long", "unpredictable"]
 STAGES = [["rd"], ["production"], ["rd", "industrialization"], []]
 # The brief asks for 409; the questionnaire answers a closed round with 410 Gone (409 is its
 # answer for a round not open yet). Either is a whole refusal with the same clear message.
-CLOSED_STATUSES = (409, 410)
+CLOSED_STATUSES = (409,)
 CLOSED_MESSAGE = "This round is closed"
 
 
@@ -100,16 +101,24 @@ def stored(round_: Round, *, draft: bool) -> dict[str, dict[tuple[str, str], Any
     return by_expert
 
 
-def snapshot_after_worker(round_: Round) -> dict:
+def snapshot_after_worker(round_: Round, *logs: Path) -> dict:
     """The snapshot the worker computed once it caught up with the round's answers."""
     round_.refresh_from_db()
-    wait_for(
-        lambda: ResultSnapshot.objects.filter(
-            round=round_, answers_version__gte=round_.answers_version
-        ).exists(),
-        120,
-        "the worker's recompute",
-    )
+    try:
+        wait_for(
+            lambda: ResultSnapshot.objects.filter(
+                round=round_, answers_version__gte=round_.answers_version
+            ).exists(),
+            120,
+            "the worker's recompute",
+        )
+    except AssertionError as exc:
+        snapshot = ResultSnapshot.objects.filter(round=round_).first()
+        tails = "\n".join(f"--- {log.name}\n{log.read_text()[-3000:]}" for log in logs)
+        raise AssertionError(
+            f"{exc}: round at version {round_.answers_version}, snapshot at "
+            f"{snapshot and snapshot.answers_version}\n{tails}"
+        ) from None
     return ResultSnapshot.objects.get(round=round_).document
 
 
@@ -153,7 +162,7 @@ def test_a_hundred_experts_saving_and_submitting_at_once_lose_nothing(gunicorn, 
     assert Answer.objects.filter(submission__round=round_).count() == 100 * 10 * 2
     assert round_.answers_version == 100
 
-    document = snapshot_after_worker(round_)
+    document = snapshot_after_worker(round_, server.log, celery_worker)
     assert document["panel"]["responded"] == 100
     importance = next(
         e for e in document["results"] if e["node"] == "T.BR.1" and e["measure"] == "importance"
@@ -188,7 +197,7 @@ def test_a_double_clicked_submit_records_one_submission(gunicorn, celery_worker)
     for index in range(10):
         assert submitted[f"X{index + 1:02d}"] == expected(index)
     assert Answer.objects.filter(submission__round=round_, draft=False).count() == 10 * 10
-    document = snapshot_after_worker(round_)
+    document = snapshot_after_worker(round_, server.log, celery_worker)
     assert document["panel"]["responded"] == 10
     importance = next(
         e for e in document["results"] if e["node"] == "T.BR.1" and e["measure"] == "importance"
@@ -258,5 +267,5 @@ def test_submissions_racing_the_close_land_whole_or_are_refused_whole(gunicorn, 
     assert outcome["landed"] >= experts // 3 and outcome["refused"] > 0, outcome
     assert round_.answers_version == outcome["landed"]
 
-    document = snapshot_after_worker(round_)
+    document = snapshot_after_worker(round_, server.log, celery_worker)
     assert document["panel"]["responded"] == outcome["landed"]

@@ -194,7 +194,7 @@ def test_the_studys_own_importance_scale_bounds_the_rating(client):
     assert [o.value for o in importance.options] == [str(v) for v in range(11)]
 
 
-def test_saving_into_a_closed_round_is_refused_with_410(client, study):
+def test_saving_into_a_closed_round_is_refused_with_409(client, study):
     path = link(study, "X01")
     round_close(round_=study.rounds.get())
     response = client.post(
@@ -202,7 +202,7 @@ def test_saving_into_a_closed_round_is_refused_with_410(client, study):
         {"node": "T.BR.1", "measure": "familiarity", "value": 4},
         content_type="application/json",
     )
-    assert response.status_code == 410
+    assert response.status_code == 409
     assert "closed" in response.json()["error"]
     assert not Submission.objects.exists()
 

@@ -150,7 +150,7 @@ def test_submitting_into_a_closed_round_is_refused_and_changes_nothing(client, s
     invitation = invitation_of(study, "X01")
     round_close(round_=Round.objects.get())
     response = client.post(path + "submit", HTTP_ACCEPT="application/json")
-    assert response.status_code == 410
+    assert response.status_code == 409
     assert Submission.objects.get().status == "draft"
     assert not Answer.objects.filter(draft=False).exists()
     with pytest.raises(RoundClosedError):

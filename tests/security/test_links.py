@@ -90,10 +90,10 @@ def test_once_the_round_closes_a_link_saves_and_submits_nothing(client, study):
     round_close(round_=study.rounds.get())
 
     response = save(client, path, value=1)
-    assert response.status_code == 410
+    assert response.status_code == 409
     assert "closed" in response.json()["error"]
     response = submit(client, path)
-    assert response.status_code == 410
+    assert response.status_code == 409
     assert client.get(path).status_code == 410  # nothing submitted: nothing to show
     assert not Submission.objects.filter(status="submitted").exists()
     assert Answer.objects.get(node__code=LEAF, measure=0, draft=True).value == 4
@@ -111,4 +111,4 @@ def test_after_the_close_a_submitted_expert_sees_their_answers_read_only(client,
     response = client.get(path)
     assert response.status_code == 200
     assert response.context["q"].readonly
-    assert save(client, path, value=1).status_code == 410
+    assert save(client, path, value=1).status_code == 409
