@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from .models import (
     Answer,
+    AuditEntry,
     Invitation,
     Milestone,
     Node,
@@ -182,3 +183,22 @@ class StudyRoleAdmin(admin.ModelAdmin):
     list_filter = ("role", "study")
     search_fields = ("user__username", "study__slug")
     autocomplete_fields = ("user",)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The whole audit log, read-only: it records what was done and must not be rewritten."""
+
+    list_display = ("at", "username", "study", "action", "method", "path", "status")
+    list_filter = ("action", "study")
+    search_fields = ("username", "path", "action")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
