@@ -8,11 +8,9 @@ import http.client
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..processes import ROOT, database_url, stop, wait_for
+from ..processes import celery_worker as start_celery_worker
+
 # Any 32 letters and digits make a CSRF secret: the client sends it as the cookie and the header,
 # as the questionnaire's script does with the cookie it was given.
 CSRF = secrets.token_hex(16)
@@ -43,26 +43,10 @@ def redis_flush() -> None:
     redis.Redis.from_url(private_broker_url(), socket_connect_timeout=2).flushdb()
 
 
-def database_url() -> str:
-    db = settings.DATABASES["default"]
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgres://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def service_env(**extra: str) -> dict[str, str]:
@@ -95,16 +79,6 @@ def collected_static(tmp_path_factory) -> str:
         timeout=300,
     )
     return str(root)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @dataclass
@@ -226,30 +200,5 @@ def celery_worker(transactional_db, tmp_path) -> Iterator[Path]:
     """A Celery worker on the test database and the private broker; yields its log file."""
     redis_flush()
     log = tmp_path / "worker.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "roadmap_site",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT,
-            env=service_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for(lambda: " ready." in log.read_text(), 60, "the Celery worker")
+    with start_celery_worker(log=log, env=service_env()):
         yield log
-    finally:
-        stop(process)

@@ -7,7 +7,8 @@ from django.db import connection
 from surveys.models import Answer
 from tests.expert.builders import import_study, link, seed_bundle
 
-from .conftest import Server, wait_for
+from ..processes import wait_for
+from .conftest import Server
 
 pytestmark = pytest.mark.services
 

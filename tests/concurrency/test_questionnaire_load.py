@@ -18,7 +18,8 @@ from surveys.models import Answer, Invitation, Round, Study, Submission
 from surveys.questionnaire import draft_save_many
 from tests.expert.builders import import_study, seed_bundle
 
-from .conftest import Server, wait_for
+from ..processes import wait_for
+from .conftest import Server
 
 pytestmark = [pytest.mark.services, pytest.mark.worker]
 

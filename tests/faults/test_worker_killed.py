@@ -3,9 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,22 +12,9 @@ from scoring.models import ResultSnapshot
 from scoring.recompute import round_recompute
 from surveys.questionnaire import draft_save_many, submission_submit
 
+from ..processes import celery_worker, database_url, wait_for
+
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def pool_children(pid: int) -> list[int]:
@@ -46,36 +30,9 @@ def slow_worker(tmp_path):
     env = dict(
         os.environ, DATABASE_URL=database_url(), CELERY_BROKER_URL=settings.CELERY_BROKER_URL
     )
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "tests.faults.slow_worker",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "INFO",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for(lambda: " ready." in log.read_text())
+    # Prefork: the killed process is the pool's child, and the main process notices the loss.
+    with celery_worker(log=log, env=env, app="tests.faults.slow_worker", pool="prefork") as process:
         yield process, log
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_a_killed_recompute_keeps_the_old_snapshot_and_is_retried(
@@ -101,7 +58,7 @@ def test_a_killed_recompute_keeps_the_old_snapshot_and_is_retried(
     submission_submit(round_=round_, panelist=panelist)
 
     try:
-        wait_for(lambda: "slow recompute started" in log.read_text())
+        wait_for(lambda: "slow recompute started" in log.read_text(), 60, "the recompute to start")
     except AssertionError:
         raise AssertionError(log.read_text()) from None
     children = pool_children(process.pid)
@@ -116,7 +73,8 @@ def test_a_killed_recompute_keeps_the_old_snapshot_and_is_retried(
     round_.refresh_from_db()
     wait_for(
         lambda: ResultSnapshot.objects.get(round=round_).answers_version == round_.answers_version,
-        timeout=90,
+        90,
+        "the retried recompute",
     )
     text = log.read_text()
     assert "WorkerLostError" in text or "exited" in text, text

@@ -1,10 +1,7 @@
 """Recomputes through Redis and a real Celery worker process that the test starts itself."""
 
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,15 +12,10 @@ from surveys.models import Panelist, Round
 from surveys.questionnaire import draft_save_many, submission_submit
 
 from ..factories import small_bundle
+from ..processes import celery_worker, database_url, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 COALESCE_SECONDS = 2
-
-
-def database_url() -> str:
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -40,46 +32,8 @@ def worker(tmp_path):
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         RECOMPUTE_COALESCE_SECONDS=str(COALESCE_SECONDS),
     )
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "roadmap_site",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while " ready." not in log.read_text() and time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()
-            time.sleep(0.2)
+    with celery_worker(log=log, env=env):
         yield lambda: log.read_text()
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError("timed out waiting for the worker")
 
 
 def study_with_panel(size: int):
@@ -116,7 +70,7 @@ def test_submissions_produce_a_snapshot_that_counts_all_of_them(worker):
     round_ = study.rounds.get()
     for index, panelist in enumerate(study.panelists.order_by("pk")):
         submit(round_, panelist, importance=1 + index % 5)
-    wait_for(lambda: importance_n(round_) == 5)
+    wait_for(lambda: importance_n(round_) == 5, 60, "a snapshot counting 5 submissions")
     snapshot = ResultSnapshot.objects.get(round=round_)
     round_.refresh_from_db()
     assert snapshot.answers_version == round_.answers_version
@@ -128,7 +82,7 @@ def test_a_burst_of_submissions_is_coalesced(worker):
     round_ = study.rounds.get()
     for panelist in study.panelists.order_by("pk"):
         submit(round_, panelist, importance=4)
-    wait_for(lambda: importance_n(round_) == 40)
+    wait_for(lambda: importance_n(round_) == 40, 60, "a snapshot counting 40 submissions")
     time.sleep(COALESCE_SECONDS + 1)  # let any straggling job finish before counting
     runs = worker().count("scoring.tasks.recompute_round[")
     succeeded = worker().count("succeeded in")
