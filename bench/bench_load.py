@@ -206,6 +206,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=["save", "submit"],
+        default=["save", "submit"],
+        help="the scenarios to run besides the bare view",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delphi_bench")
     # Submits queue their recompute on the broker (no worker here), as in production.
@@ -233,11 +240,12 @@ def main(argv: list[str]) -> int:
             bare = Scenario("bare view (POST)", [("/bench/bare/", save) for _ in mine])
             print(f"{clients} concurrent clients", flush=True)
             bare_elapsed = 0.0
-            for name, path, body in (
-                ("bare view (POST)", "/bench/bare/", save),
-                ("draft save", "/q/{}/answer", save),
-                ("submit", "/q/{}/submit", b""),
-            ):
+            scenarios = [("bare view (POST)", "/bench/bare/", save)]
+            if "save" in args.only:
+                scenarios.append(("draft save", "/q/{}/answer", save))
+            if "submit" in args.only:
+                scenarios.append(("submit", "/q/{}/submit", b""))
+            for name, path, body in scenarios:
                 if server is not None:
                     gunicorn_stop(server)
                 port = free_port()  # a fresh server on a fresh port: nothing carried over

@@ -44,8 +44,8 @@ def server_side(client: Any, url: str, repeat: int) -> tuple[list[float], int, i
 def browser_side(
     port: int, session: str, repeat: int, bundle: str | None = None
 ) -> dict[str, list[float]]:
-    """Times in the browser; with `bundle`, that file is served in place of plotly.min.js (to
-    measure a partial plotly.js build without changing the site)."""
+    """Times in the browser; with `bundle`, that file is served in place of the site's plotly.js
+    bundle (to measure another build, the full plotly.min.js say, without changing the site)."""
     from playwright.sync_api import sync_playwright
 
     base = f"http://{HOST}:{port}"
@@ -117,7 +117,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--plotly-bundle",
         default=os.environ.get("BENCH_PLOTLY_BUNDLE"),
-        help="a partial plotly.js build to measure as well (served in place of the site's)",
+        help="another plotly.js build to measure as well (served in place of the site's)",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delphi_bench")
@@ -156,7 +156,7 @@ def main(argv: list[str]) -> int:
     port = free_port()
     server = gunicorn_start(port, 2, 2)
     session = client.cookies["sessionid"].value
-    bundles = [("site's plotly.min.js", None)]
+    bundles = [("the site's plotly-cartesian.min.js", None)]
     if args.plotly_bundle:
         bundles.append((os.path.basename(args.plotly_bundle), args.plotly_bundle))
     try:

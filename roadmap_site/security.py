@@ -23,14 +23,11 @@ from django.utils.translation import gettext as _
 #   attribute can restyle an element but not run code or load anything (img-src, font-src).
 # - one empty <style id="plotly.js-style-global"> that plotly.js fills through the CSSOM
 #   (insertRule, which a policy does not restrict): allowed by the hash of the empty text.
-# - the map styles (maplibre) that plotly.js inserts at load, though no chart here draws a map:
-#   allowed by the hash of that text, which changes with the plotly package (pinned).
 # Every other <style> element stays refused. `style-src` is the fallback of browsers that do
 # not know the -elem and -attr directives (before 2022): without 'unsafe-inline' there, they
 # would draw the charts unstyled.
 PLOTLY_STYLE_HASHES = (
     "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (plotly.js-style-global)
-    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # maplibre CSS, plotly.js 4.1.1
 )
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -120,7 +120,7 @@ if "CACHE_URL" in env:
 elif env.str("CELERY_BROKER_URL", default="").startswith("redis"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "roadmap_site.cache.RedisCache",
             "LOCATION": env.str("CELERY_BROKER_URL"),
             "KEY_PREFIX": "delphi",
         }
@@ -207,7 +207,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "roadmaps.staticfinders.PlotlyFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -8,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .framework import framework_changed
 from .models import (
     Answer,
     AuditEntry,
@@ -53,6 +55,8 @@ class StudyAdmin(admin.ModelAdmin):
 
 @admin.register(Node)
 class NodeAdmin(admin.ModelAdmin):
+    """Tree edits here bypass the console's checks; they still retire the cached trees."""
+
     list_display = ("code", "study", "parent", "position", "measures")
     list_filter = ("study",)
     search_fields = ("code", "name")
@@ -60,6 +64,21 @@ class NodeAdmin(admin.ModelAdmin):
     list_select_related = ("study", "parent")
     raw_id_fields = ("parent",)
     inlines = (NodeInline,)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        framework_changed(form.instance.study)
+
+    def delete_model(self, request: HttpRequest, obj: Node) -> None:
+        study = obj.study
+        super().delete_model(request, obj)
+        framework_changed(study)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Node]) -> None:
+        studies = list(Study.objects.filter(nodes__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for study in studies:
+            framework_changed(study)
 
 
 @admin.register(Panelist)

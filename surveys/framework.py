@@ -1,10 +1,25 @@
-"""A study's framework tree loaded in one query, with each leaf's inherited measures resolved."""
+"""A study's framework tree loaded in one query, with each leaf's inherited measures resolved.
 
+Every questionnaire save, page and submit needs the tree, and it changes rarely (an analyst's
+edit): each process keeps the trees it has read, keyed by the study's `updated_at`, which every
+edit of the tree moves forward (`framework_changed`). A request reads the study row anyway (with
+the invitation, or the console's access check), so a cached tree costs no query.
+"""
+
+import dataclasses
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
 
 from scoring import method
 
 from .models import Node, Study
+
+CACHE_SIZE = 64  # trees per process; a few hundred kilobytes each at 700 fields
 
 
 @dataclass(frozen=True)
@@ -29,7 +44,55 @@ class Framework:
         ]
 
 
+_TreeKey = tuple[int, datetime, datetime]
+_trees: "OrderedDict[_TreeKey, Framework]" = OrderedDict()
+_trees_lock = threading.Lock()
+
+
 def framework_load(*, study: Study) -> Framework:
+    """The study's framework. Its nodes are shared between requests: read them, never change
+    them (edits go through `surveys.console.services`, which call `framework_changed`)."""
+    key = (study.pk, study.created_at, study.updated_at)
+    with _trees_lock:
+        tree = _trees.get(key)
+        if tree is not None:
+            _trees.move_to_end(key)
+    if tree is None:
+        tree = _tree_read(study)
+        with _trees_lock:
+            _trees[key] = tree
+            while len(_trees) > CACHE_SIZE:
+                _trees.popitem(last=False)
+    # The settings are not part of the tree: they are read from the study the caller holds.
+    return dataclasses.replace(tree, study=study, settings=study.method_settings)
+
+
+def framework_changed(study: Study) -> None:
+    """Record an edit of the study's tree, in the edit's transaction.
+
+    Other processes see the new `updated_at` when the edit commits. This process forgets the
+    study's trees now and again on commit: a caller may still hold a study object read before
+    the edit, or read the tree half-way through the edit.
+    """
+    now = timezone.now()
+    Study.objects.filter(pk=study.pk).update(updated_at=now)
+    study.updated_at = now
+    _forget(study.pk)
+    transaction.on_commit(lambda: _forget(study.pk))
+
+
+def _forget(study_pk: int) -> None:
+    with _trees_lock:
+        for key in [key for key in _trees if key[0] == study_pk]:
+            del _trees[key]
+
+
+def framework_cache_clear() -> None:
+    with _trees_lock:
+        _trees.clear()
+
+
+def _tree_read(study: Study) -> Framework:
     nodes = list(Node.objects.filter(study=study).order_by("position", "pk"))
     by_pk = {node.pk: node for node in nodes}
     children: dict[int | None, list[Node]] = {}

@@ -8,12 +8,14 @@ each question; an answer outside the group's interquartile range asks for a reas
 study may require (`settings.reason_required`).
 """
 
+import operator
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache, reduce
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,15 +89,35 @@ def leaf_status(measures: Collection[str], answered: Collection[str]) -> str:
 def progress(framework: Framework, answered: dict[str, set[str]]) -> dict[str, int]:
     """Answered leaves out of all leaves (the progress bar); `skipped` counts leaves without
     any answer (method.md §2: an expert may skip a leaf entirely)."""
-    statuses = [
-        leaf_status(leaf.measures, answered.get(code, set()))
-        for code, leaf in framework.leaves.items()
-    ]
-    total, done = len(statuses), statuses.count("complete")
+    return _progress({code: _mask(measures) for code, measures in answered.items()}, framework)
+
+
+def _mask(measures: Iterable[str]) -> int:
+    """Questions as bits, by their code (`MEASURE_CODE`)."""
+    return sum(1 << MEASURE_CODE[m] for m in set(measures))
+
+
+@lru_cache(maxsize=256)
+def _leaf_masks(measures: tuple[str, ...]) -> tuple[int, int]:
+    """What a leaf asks and what it requires, as bits (few distinct tuples in a framework)."""
+    return _mask(measures), _mask(required_measures(measures))
+
+
+def _progress(answered: dict[str, int], framework: Framework) -> dict[str, int]:
+    # `leaf_status` on bits: a save answers with the progress of every leaf.
+    done = skipped = 0
+    for code, leaf in framework.leaves.items():
+        asked, required = _leaf_masks(leaf.measures)
+        given = answered.get(code, 0) & asked
+        if not given:
+            skipped += 1
+        elif given & required == required:
+            done += 1
+    total = len(framework.leaves)
     return {
         "answered": done,
         "total": total,
-        "skipped": statuses.count("empty"),
+        "skipped": skipped,
         "percent": round(100 * done / total) if total else 100,
     }
 
@@ -105,14 +127,17 @@ def draft_progress(
 ) -> dict[str, int]:
     framework = framework or framework_load(study=round_.study)
     code_of = {leaf.pk: code for code, leaf in framework.leaves.items()}
-    answered: dict[str, set[str]] = {}
-    rows = Answer.objects.filter(
-        submission__round=round_, submission__panelist=panelist, draft=True
-    ).values_list("node_id", "measure")
-    for node_id, measure in rows:
-        if node_id in code_of:
-            answered.setdefault(code_of[node_id], set()).add(method.MEASURES[measure])
-    return progress(framework, answered)
+    # One row per field with its answered questions as bits (one answer per question and copy,
+    # so the sum is the bitwise or): a fifth of the rows of reading every draft.
+    rows = (
+        Answer.objects.filter(submission__round=round_, submission__panelist=panelist, draft=True)
+        .values("node_id")
+        .annotate(mask=Sum(Value(1).bitleftshift(F("measure"))))  # type: ignore[arg-type]
+        .values_list("node_id", "mask")
+    )
+    return _progress(
+        {code_of[node_id]: mask for node_id, mask in rows if node_id in code_of}, framework
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,13 +263,23 @@ def _check_panelist(round_: Round, panelist: Panelist) -> None:
         )
 
 
-def _open_round_locked(round_id: int) -> Round:
-    # Locking the round row orders a save against a concurrent close: it lands before the close
-    # commits, or sees the round closed and is refused whole.
-    round_ = Round.objects.select_for_update().select_related("study").get(pk=round_id)
-    if round_.status != Round.Status.OPEN:
-        raise RoundClosedError(round_.status)
-    return round_
+def _open_round_shared(round_id: int) -> None:
+    """Refuse unless the round is open, holding its row in a lock that closing waits for.
+
+    Saves and submits of different experts take it together (PostgreSQL's FOR KEY SHARE, which
+    also lets a submit move the round's answers version); `round_close` takes FOR UPDATE, so a
+    save lands before the close commits, or sees the round closed and is refused whole. SQLite
+    writes one transaction at a time anyway.
+    """
+    table = Round._meta.db_table
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status FROM {table} WHERE id = %s{lock}", [round_id])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        raise Round.DoesNotExist(round_id)
+    if row[0] != Round.Status.OPEN:
+        raise RoundClosedError(row[0])
 
 
 def _answer_row(submission: Submission, leaf_pk: int, answer: DraftAnswer) -> Answer:
@@ -267,21 +302,28 @@ def draft_save_many(
     panelist: Panelist,
     answers: Iterable[dict[str, Any] | DraftAnswer],
     framework: Framework | None = None,
-) -> Submission:
-    """Save (or clear, with value None) draft answers; all or none are saved."""
+) -> int:
+    """Save (or clear, with value None) draft answers; all or none are saved. Returns the id of
+    the expert's submission (created on the first save)."""
     _check_panelist(round_, panelist)
     parsed = _parse(answers)
     framework = framework or framework_load(study=round_.study)
     _check(framework, parsed)
     with transaction.atomic():
-        _open_round_locked(round_.pk)
-        submission, _created = Submission.objects.get_or_create(round=round_, panelist=panelist)
-        for answer in (a for a in parsed if a.value is None):
+        _open_round_shared(round_.pk)
+        submission = _submission_touched(round_, panelist)
+        cleared = [a for a in parsed if a.value is None]
+        if cleared:
             Answer.objects.filter(
+                reduce(
+                    operator.or_,
+                    (
+                        Q(node_id=framework.leaves[a.node].pk, measure=MEASURE_CODE[a.measure])
+                        for a in cleared
+                    ),
+                ),
                 submission=submission,
                 draft=True,
-                node_id=framework.leaves[answer.node].pk,
-                measure=MEASURE_CODE[answer.measure],
             ).delete()
         to_save = [a for a in parsed if a.value is not None]
         # One upsert per kind on the one-answer-per-question constraint: answers that bring a
@@ -295,7 +337,23 @@ def draft_save_many(
                     unique_fields=["submission", "node", "measure", "draft"],
                     update_fields=["value", "code", "reason"] if with_reason else ["value", "code"],
                 )
-        Submission.objects.filter(pk=submission.pk).update(updated_at=timezone.now())
+    return submission.pk
+
+
+def _submission_touched(round_: Round, panelist: Panelist) -> Submission:
+    """The expert's submission row, created on the first save, its `updated_at` moved and its
+    row locked, in one statement.
+
+    Taking the row before writing any answer orders the expert's own saves and submits (a
+    submit locks it first too), so that the two never wait on each other's answer rows. Only the
+    id of the returned object is read from the database.
+    """
+    (submission,) = Submission.objects.bulk_create(
+        [Submission(round=round_, panelist=panelist)],
+        update_conflicts=True,
+        unique_fields=["round", "panelist"],
+        update_fields=["updated_at"],
+    )
     return submission
 
 
@@ -319,9 +377,17 @@ def incomplete_leaves(framework: Framework, answered: dict[str, set[str]]) -> li
     return incomplete
 
 
+class _Draft(NamedTuple):
+    """What a submit checks of a draft (thousands of them: no model instances)."""
+
+    pk: int
+    value: Any
+    reason: str
+
+
 def _submit_problems(
     framework: Framework,
-    drafts: dict[tuple[str, str], Answer],
+    drafts: dict[tuple[str, str], _Draft],
     group: dict[tuple[str, str], dict[str, Any]],
 ) -> list[dict[str, str]]:
     settings = framework.settings
@@ -365,19 +431,22 @@ def submission_submit(*, round_: Round, panelist: Panelist) -> Submission:
     framework = framework_load(study=round_.study)
     group = group_results(round_=previous_round(round_=round_))
     with transaction.atomic():
-        locked_round = _open_round_locked(round_.pk)
+        _open_round_shared(round_.pk)
         submission, _created = Submission.objects.select_for_update().get_or_create(
             round=round_, panelist=panelist
         )
         code_of = {leaf.pk: code for code, leaf in framework.leaves.items()}
-        drafts: dict[tuple[str, str], Answer] = {}
+        drafts: dict[tuple[str, str], _Draft] = {}
         stale = False
-        for answer in submission.answers.filter(draft=True):
-            code = code_of.get(answer.node_id)
-            measure = method.MEASURES[answer.measure]
+        rows = submission.answers.filter(draft=True).values_list(
+            "pk", "node_id", "measure", "value", "reason"
+        )
+        for pk, node_id, measure_code, value, reason in rows:
+            code = code_of.get(node_id)
+            measure = method.MEASURES[measure_code]
             # A draft on a question the framework no longer asks is not shown and not submitted.
             if code is not None and measure in framework.leaves[code].measures:
-                drafts[(code, measure)] = answer
+                drafts[(code, measure)] = _Draft(pk, value, reason)
             else:
                 stale = True
         if not drafts:
@@ -401,10 +470,11 @@ def submission_submit(*, round_: Round, panelist: Panelist) -> Submission:
         submission.save(update_fields=["status", "submitted_at", "updated_at"])
         # Scoring reads the packed copy (surveys.packing): it changes with the rows.
         submission_pack(submission=submission)
-        Round.objects.filter(pk=locked_round.pk).update(answers_version=F("answers_version") + 1)
+        # Submits queue here, at their end only, to move the version that scoring reads.
+        Round.objects.filter(pk=round_.pk).update(answers_version=F("answers_version") + 1)
         from scoring.services import recompute_schedule
 
-        recompute_schedule(round_id=locked_round.pk)
+        recompute_schedule(round_id=round_.pk)
     return submission
 
 
@@ -478,8 +548,10 @@ def drafts_prefill(*, round_: Round, panelist: Panelist, framework: Framework | 
     if not rows_to_add:
         return 0
     with transaction.atomic():
-        _open_round_locked(round_.pk)
-        submission, _created = Submission.objects.get_or_create(round=round_, panelist=panelist)
+        _open_round_shared(round_.pk)
+        submission, _created = Submission.objects.select_for_update().get_or_create(
+            round=round_, panelist=panelist
+        )
         Answer.objects.bulk_create(
             [
                 Answer(

@@ -64,8 +64,9 @@ def round_close(*, round_: Round) -> Round:
     from scoring.services import recompute_schedule
 
     with transaction.atomic():
-        # The same row lock as saving and submitting (surveys.questionnaire): a submission
-        # either commits before the close or finds the round closed, never half of each.
+        # FOR UPDATE waits for the saves and submits in flight, which hold the row in a shared
+        # lock (surveys.questionnaire): each commits before the close or finds the round
+        # closed, never half of each.
         locked = Round.objects.select_for_update().get(pk=round_.pk)
         if locked.status != Round.Status.OPEN:
             raise RoundStateError(f"round {locked.number} is {locked.status}, not open")

@@ -26,14 +26,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def eager_celery():
     """Tasks run in-process unless a test starts a real worker (those tests turn this off).
 
-    The cache starts empty too: ids repeat between test databases, and a coalescing flag left
+    The caches start empty too: ids repeat between test databases, and a coalescing flag left
     by an earlier run must not hold back a recompute.
     """
     from django.core.cache import cache
 
     from roadmap_site.celery import app
+    from surveys.framework import framework_cache_clear
 
     cache.clear()
+    framework_cache_clear()
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True

@@ -139,16 +139,12 @@
     if (box) box.hidden = !isOutside(question);
   }
 
-  function refreshProgress(fromServer) {
+  function refreshProgress() {
     var answered = 0;
     leaves.forEach(function (leaf) {
       if (leaf.dataset.status === "complete") answered += 1;
     });
     var total = leaves.length;
-    if (fromServer) {
-      answered = fromServer.answered;
-      total = fromServer.total;
-    }
     var bar = document.getElementById("q-progress");
     if (bar) {
       bar.max = total;
@@ -284,7 +280,7 @@
         if (result.status === 200) {
           retryDelay = 1000;
           settle(batch, true);
-          refreshProgress(result.data.progress);
+          refreshProgress();
           batch.forEach(function (payload) {
             var question = root.querySelector(
               '[data-leaf="' + CSS.escape(payload.node) + '"] [data-question="' + payload.measure + '"]'

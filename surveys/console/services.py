@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from scoring import method
 
+from ..framework import framework_changed
 from ..models import Answer, Milestone, Node, Panelist, Round, Study, StudyRole
 from ..services import invitations_create, pseudonym_for
 
@@ -219,6 +220,13 @@ def _locked_study(study: Study) -> Study:
     return locked
 
 
+def _locked_framework(study: Study) -> Study:
+    """`_locked_study` for an edit of the tree, which also retires the cached trees."""
+    locked = _locked_study(study)
+    framework_changed(locked)
+    return locked
+
+
 def _check_code(study: Study, code: str, *, exclude: int | None = None) -> str:
     code = code.strip()
     if not code or len(code) > 60:
@@ -266,7 +274,7 @@ def node_add(
     measures: Sequence[str] | None = None,
 ) -> Node:
     with transaction.atomic():
-        _locked_study(study)
+        _locked_framework(study)
         if parent is not None:
             if parent.study_id != study.pk:
                 raise ConsoleError(_("That node belongs to another study."))
@@ -290,7 +298,7 @@ def node_add(
 
 def node_rename(*, node: Node, code: str, name: dict[str, str]) -> Node:
     with transaction.atomic():
-        _locked_study(node.study)
+        _locked_framework(node.study)
         _refuse_if_answered(node, _("Renaming %(code)s") % {"code": node.code})
         node.code = _check_code(node.study, code, exclude=node.pk)
         node.name = _name(name)
@@ -301,7 +309,7 @@ def node_rename(*, node: Node, code: str, name: dict[str, str]) -> Node:
 def node_set_measures(*, node: Node, measures: Sequence[str] | None) -> Node:
     """Set the questions asked at the node's leaves; None inherits its parent's."""
     with transaction.atomic():
-        _locked_study(node.study)
+        _locked_framework(node.study)
         _refuse_if_answered(node, _("Changing the questions of %(code)s") % {"code": node.code})
         node.measures = _check_measures(measures)
         node.save(update_fields=["measures"])
@@ -330,7 +338,7 @@ def _tree_ordered(study: Study) -> None:
 def node_move(*, node: Node, parent: Node | None, index: int) -> Node:
     """Place the node as child number `index` of `parent` (None: a top-level node)."""
     with transaction.atomic():
-        study = _locked_study(node.study)
+        study = _locked_framework(node.study)
         node = Node.objects.get(pk=node.pk)
         _refuse_if_answered(node, _("Moving %(code)s") % {"code": node.code})
         if parent is not None:
@@ -377,7 +385,7 @@ def node_shift(*, node: Node, step: int) -> Node:
 
 def node_delete(*, node: Node) -> None:
     with transaction.atomic():
-        _locked_study(node.study)
+        _locked_framework(node.study)
         _refuse_if_answered(node, _("Deleting %(code)s") % {"code": node.code})
         codes = [n.pk for n in _subtree(node)]
         if Milestone.objects.filter(node_id__in=codes).exists():
@@ -404,7 +412,7 @@ def framework_replace(*, study: Study, rows: Sequence[NodeRow]) -> list[Node]:
     if not rows:
         raise ConsoleError(_("The framework has no nodes."))
     with transaction.atomic():
-        study = _locked_study(study)
+        study = _locked_framework(study)
         if _answered(study):
             raise ConsoleError(
                 _(

@@ -6,13 +6,14 @@ submission and its answers, the previous round, its snapshot and the expert's an
 """
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 from django.db.models import Q
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from scoring import method
 
@@ -28,8 +29,10 @@ from ..questionnaire import (
     progress,
     required_measures,
 )
+from .link_query import invitation_by_hash
 
 TOKEN_MAX_LENGTH = 100
+T = TypeVar("T")
 
 
 def invitation_by_token(token: str) -> Invitation | None:
@@ -40,11 +43,7 @@ def invitation_by_token(token: str) -> Invitation | None:
     """
     if not token or len(token) > TOKEN_MAX_LENGTH:
         return None
-    invitation = (
-        Invitation.objects.select_related("round__study", "panelist")
-        .filter(token_hash=tokens.token_hash(token))
-        .first()
-    )
+    invitation = invitation_by_hash(tokens.token_hash(token))
     if invitation is None or not hmac.compare_digest(
         tokens.token_for(invitation.token_salt).encode(), token.encode()
     ):
@@ -57,6 +56,23 @@ def invitation_by_token(token: str) -> Invitation | None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _per_language(function: Callable[..., T]) -> Callable[..., T]:
+    """Remember a wording function's result per language and arguments.
+
+    A page of 700 fields asks for the same few wordings thousands of times, and each asks
+    gettext again; the catalogues do not change while the process runs. Results are shared:
+    callers must not change them.
+    """
+    cached = lru_cache(maxsize=512)(lambda language, *args, **kwargs: function(*args, **kwargs))
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return cached(get_language(), *args, **kwargs)
+
+    return wrapper
+
+
+@_per_language
 def measure_label(measure: str, *, product: bool = False) -> str:
     """The short name of a question, as in lists of what is missing."""
     if measure == "importance" and product:
@@ -76,6 +92,7 @@ def _region(study_region: str) -> str:
     return study_region or _("the region")
 
 
+@_per_language
 def question_wording(
     measure: str, *, product: bool, region: str, comment_only: bool, scale: tuple[int, int]
 ) -> tuple[str, str]:
@@ -121,6 +138,7 @@ def question_wording(
     return _("Comments (optional)"), ""
 
 
+@_per_language
 def maturity_options(base_year: int) -> list[tuple[str, str, str]]:
     """(value, label, the option's years) for the five maturity options (method.md §2)."""
     return [
@@ -144,6 +162,7 @@ def maturity_options(base_year: int) -> list[tuple[str, str, str]]:
     ]
 
 
+@_per_language
 def verdict_options() -> list[tuple[str, str, str]]:
     return [
         ("yes", pgettext("answer", "Yes"), ""),
@@ -152,6 +171,7 @@ def verdict_options() -> list[tuple[str, str, str]]:
     ]
 
 
+@_per_language
 def stage_options() -> list[tuple[str, str, str]]:
     return [
         ("rd", _("R&D"), _("research, design and development")),

@@ -172,7 +172,12 @@ def _parse_json(request: HttpRequest) -> Any:
 @require_POST
 def answer(request: HttpRequest, token: str) -> JsonResponse:
     """Save one change as a draft: `{node, measure, value, reason?}` (value null clears), or
-    `{"answers": [...]}` for several at once (skipping a field clears all its answers)."""
+    `{"answers": [...]}` for several at once (skipping a field clears all its answers).
+
+    `?progress=1` adds the expert's progress counted from the stored drafts. The page counts it
+    itself from what it shows: counting reads every draft of the questionnaire, which at
+    hundreds of fields costs more than the save.
+    """
     invitation, reason, status = _gate(request, token)
     if invitation is None:
         message, code = ERRORS[reason]
@@ -197,14 +202,12 @@ def answer(request: HttpRequest, token: str) -> JsonResponse:
         return _json_error(str(exc), 400, problems=exc.problems)
     except RoundClosedError as exc:
         return _closed_error(str(exc))
-    return JsonResponse(
-        {
-            "saved": True,
-            "progress": draft_progress(
-                round_=round_, panelist=invitation.panelist, framework=framework
-            ),
-        }
-    )
+    body: dict[str, Any] = {"saved": True}
+    if request.GET.get("progress") == "1":
+        body["progress"] = draft_progress(
+            round_=round_, panelist=invitation.panelist, framework=framework
+        )
+    return JsonResponse(body)
 
 
 def _wants_json(request: HttpRequest) -> bool:

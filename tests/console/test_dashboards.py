@@ -52,7 +52,7 @@ def test_the_round_dashboard_draws_every_chart_in_the_page_language(
     assert title in figure["layout"]["title"]["text"]
     assert any(field in label for trace in figure["data"] for label in trace["y"])
     html = response.content.decode()
-    assert "vendor/plotly.min.js" in html and "js/console.js" in html
+    assert "vendor/plotly-cartesian.min.js" in html and "js/console.js" in html
     assert "<script>" not in html  # no inline code: data goes in through json_script
 
 

@@ -18,9 +18,9 @@ def study():
     return import_study(seed_bundle())
 
 
-def post(client, study, payload, expert="X01"):
+def post(client, study, payload, expert="X01", query=""):
     return client.post(
-        link(study, expert) + "answer",
+        link(study, expert) + "answer" + query,
         json.dumps(payload),
         content_type="application/json",
         HTTP_ACCEPT="application/json",
@@ -39,8 +39,10 @@ def drafts(study, expert="X01"):
     }
 
 
-def test_a_change_is_saved_as_a_draft_and_reports_progress(client, study):
-    response = post(client, study, {"node": "T.BR.1", "measure": "familiarity", "value": 4})
+def test_a_change_is_saved_as_a_draft_and_reports_progress_when_asked(client, study):
+    response = post(
+        client, study, {"node": "T.BR.1", "measure": "familiarity", "value": 4}, query="?progress=1"
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["saved"] is True
@@ -59,8 +61,20 @@ def test_a_leaf_counts_as_answered_once_its_required_questions_are(client, study
         ("regional_advantage", "yes"),
     ]:
         post(client, study, {"node": "T.BR.1", "measure": measure, "value": value})
-    response = post(client, study, {"node": "T.BR.1", "measure": "investment", "value": "no"})
+    response = post(
+        client,
+        study,
+        {"node": "T.BR.1", "measure": "investment", "value": "no"},
+        "X01",
+        "?progress=1",
+    )
     assert response.json()["progress"]["answered"] == 1
+
+
+def test_the_page_counts_progress_itself_so_a_save_answers_without_it(client, study):
+    response = post(client, study, {"node": "T.BR.1", "measure": "familiarity", "value": 4})
+    assert response.json() == {"saved": True}
+    assert drafts(study) == {("T.BR.1", "familiarity"): (4, "")}
 
 
 def test_saving_again_replaces_the_draft_and_null_clears_it(client, study):

@@ -174,3 +174,25 @@ def test_expert_link_needs_an_open_round(study):
     round_close(round_=study.rounds.get())
     with pytest.raises(CommandError, match="no open round"):
         call_command("expert_link", study.slug, "X01")
+
+
+def test_the_link_query_builds_the_objects_the_orm_would(study):
+    """`link_query` writes its join by hand for speed: the same values, of the same types."""
+    from surveys.expert.link_query import invitation_by_hash
+
+    Invitation.objects.filter(round__study=study).update(opened_at=timezone.now())
+    for expected in Invitation.objects.filter(round__study=study).select_related(
+        "round__study", "panelist"
+    ):
+        got = invitation_by_hash(expected.token_hash)
+        pairs = [
+            (expected, got),
+            (expected.round, got.round),
+            (expected.round.study, got.round.study),
+            (expected.panelist, got.panelist),
+        ]
+        for want, have in pairs:
+            for field in type(want)._meta.concrete_fields:
+                value, built = getattr(want, field.attname), getattr(have, field.attname)
+                assert (built, type(built)) == (value, type(value)), field
+    assert invitation_by_hash("0" * 64) is None

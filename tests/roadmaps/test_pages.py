@@ -101,7 +101,7 @@ def test_the_page_loads_plotly_from_static_files_and_keeps_code_out_of_the_page(
 ):
     client.force_login(analyst)
     html = client.get(url("round", scored_demo.slug, 2)).content.decode()
-    assert '<script src="/static/vendor/plotly.min.js">' in html
+    assert '<script src="/static/vendor/plotly-cartesian.min.js">' in html
     assert '<script src="/static/js/roadmap.js">' in html
     # Only the data script: no inline code (a content security policy will forbid it).
     scripts = html.split("<script")[1:]
