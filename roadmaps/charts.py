@@ -18,6 +18,8 @@ from django.utils.translation import pgettext
 
 from surveys.i18n import localized
 
+from .figures import TICK_LABELS_DRAWN
+
 Figure = dict[str, Any]
 
 FONT = (
@@ -136,6 +138,7 @@ def _axis(title: str, **extra: Any) -> dict[str, Any]:
         "gridcolor": "#e3e7ed",
         "zerolinecolor": "#b8c0cc",
         "tickfont": {"size": 13},
+        "ticklabeloverflow": TICK_LABELS_DRAWN,
     }
     axis.update(extra)
     return axis

@@ -71,6 +71,10 @@ LEGEND_COLUMNS = 2
 AXIS_TOP = 36
 TITLE_HEIGHT = 36
 MARGIN_BOTTOM = 60
+# Plotly measures every tick label again on each layout pass to hide those that overflow the
+# chart ("hide past div", its default on numeric axes): with a row per field that took most of
+# the time to draw a roadmap of 300 fields. Automatic margins already make room for the labels.
+TICK_LABELS_DRAWN = "allow"
 LABEL_WIDTH = 44  # tick labels are cut at this many columns (a CJK character counts two)
 BEYOND_PAD = 1.6  # years of room past the horizon for the arrows and their labels
 # Reversed Viridis: dark for important fields, which should stand out on a light swimlane.
@@ -341,6 +345,21 @@ def truncate(text: str, width: int = LABEL_WIDTH) -> str:
             break
         kept.append(ch)
     return "".join(kept).rstrip() + "…"
+
+
+def label_margin(rows: Sequence[Row]) -> int:
+    """About the width of the widest row label at the figure's 12 px font, in pixels.
+
+    The y axis keeps Plotly's automatic margin, which widens the margin when a label needs
+    more; a margin wide enough from the start spares it a second layout of the whole figure
+    (a third of the drawing time of 300 fields). A column is about 6 px (a CJK character is
+    two, 12 px), a little more is allowed for wider fonts; bold adds a tenth.
+    """
+    widest = max(
+        (_columns(truncate(row.full)) * (1.1 if row.kind != "leaf" else 1.0) for row in rows),
+        default=0,
+    )
+    return math.ceil(widest * 6.4) + 12
 
 
 def hover_text(point: FieldPoint, horizon_end: int) -> str:
@@ -952,6 +971,7 @@ def _layout(
         "gridcolor": "rgba(27, 36, 48, 0.12)",
         "zeroline": False,
         "fixedrange": False,
+        "ticklabeloverflow": TICK_LABELS_DRAWN,
     }
     return {
         "title": {
@@ -967,7 +987,13 @@ def _layout(
         if title
         else {},
         "height": height,
-        "margin": {"l": 10, "r": 20, "t": top, "b": MARGIN_BOTTOM, "autoexpand": True},
+        "margin": {
+            "l": label_margin(plan.rows),
+            "r": 20,
+            "t": top,
+            "b": MARGIN_BOTTOM,
+            "autoexpand": True,
+        },
         "plot_bgcolor": "#ffffff",
         "paper_bgcolor": "#ffffff",
         "font": {
@@ -991,6 +1017,7 @@ def _layout(
             "automargin": True,
             "fixedrange": True,
             "ticks": "",
+            "ticklabeloverflow": TICK_LABELS_DRAWN,
         },
         "legend": {
             "orientation": "h",

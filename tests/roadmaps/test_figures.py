@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -569,3 +570,28 @@ def test_fields_without_expected_year_come_last_in_the_table():
     _headers, rows = figures.roadmap_table(document=doc, nodes=NODES, base_year=BASE, language="en")
     assert [row[0] for row in rows] == ["T.A.2", "T.A.1"]
     assert rows[1][4] is None
+
+
+def test_the_label_margin_fits_the_widest_label_counting_cjk_characters_twice():
+    def row(kind: str, name: str) -> figures.Row:
+        return figures.Row(kind=kind, code="X", layer="X", label=name, full=name)
+
+    latin = row("leaf", "a" * 20)  # 20 columns
+    chinese = row("leaf", "脑" * 15)  # 30 columns
+    assert figures.label_margin([latin]) == math.ceil(20 * 6.4) + 12
+    assert figures.label_margin([latin, chinese]) == math.ceil(30 * 6.4) + 12
+    # Bold group labels are wider; names past the cut count only what is shown.
+    assert figures.label_margin([row("layer", "a" * 20)]) > figures.label_margin([latin])
+    long_name = row("leaf", "b" * 200)
+    assert figures.label_margin([long_name]) == math.ceil(figures.LABEL_WIDTH * 6.4) + 12
+    assert figures.label_margin([]) == 12
+
+
+def test_the_roadmap_starts_with_a_margin_wide_enough_for_its_labels():
+    figure = build()
+    layout = figure["layout"]
+    rows = figures.plan_rows(nodes=NODES, milestones=MILESTONES, language="en").rows
+    assert layout["margin"]["l"] == figures.label_margin(rows) > 12
+    assert layout["yaxis"]["automargin"] is True  # a wider label still gets room
+    # Labels are not measured again to hide overflowing ones (the margin holds them).
+    assert layout["yaxis"]["ticklabeloverflow"] == "allow"
