@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from scoring import method
 
+from . import draft_sql
 from .bundles.validate import value_error
 from .framework import Framework, framework_load
 from .models import Answer, Invitation, Panelist, Round, Submission
@@ -264,15 +265,9 @@ def _check_panelist(round_: Round, panelist: Panelist) -> None:
 
 
 def _open_round_shared(round_id: int) -> None:
-    """Refuse unless the round is open, holding its row in a lock that closing waits for.
-
-    Saves and submits of different experts take it together (PostgreSQL's FOR KEY SHARE, which
-    also lets a submit move the round's answers version); `round_close` takes FOR UPDATE, so a
-    save lands before the close commits, or sees the round closed and is refused whole. SQLite
-    writes one transaction at a time anyway.
-    """
+    """Refuse unless the round is open, holding its row in `draft_sql.round_shared_lock`."""
     table = Round._meta.db_table
-    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    lock = draft_sql.round_shared_lock()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT status FROM {table} WHERE id = %s{lock}", [round_id])  # noqa: S608
         row = cursor.fetchone()
@@ -282,9 +277,9 @@ def _open_round_shared(round_id: int) -> None:
         raise RoundClosedError(row[0])
 
 
-def _answer_row(submission: Submission, leaf_pk: int, answer: DraftAnswer) -> Answer:
+def _answer_row(submission_id: int, leaf_pk: int, answer: DraftAnswer) -> Answer:
     return Answer(
-        submission=submission,
+        submission_id=submission_id,
         node_id=leaf_pk,
         measure=MEASURE_CODE[answer.measure],
         draft=True,
@@ -310,8 +305,13 @@ def draft_save_many(
     framework = framework or framework_load(study=round_.study)
     _check(framework, parsed)
     with transaction.atomic():
-        _open_round_shared(round_.pk)
-        submission = _submission_touched(round_, panelist)
+        # The submission's row first, then the answers': the order a submit takes them too.
+        submission_id = draft_sql.submission_touch(
+            round_id=round_.pk, panelist_id=panelist.pk, now=timezone.now()
+        )
+        if submission_id is None:
+            status = Round.objects.filter(pk=round_.pk).values_list("status", flat=True).first()
+            raise RoundClosedError(status)
         cleared = [a for a in parsed if a.value is None]
         if cleared:
             Answer.objects.filter(
@@ -322,39 +322,21 @@ def draft_save_many(
                         for a in cleared
                     ),
                 ),
-                submission=submission,
+                submission_id=submission_id,
                 draft=True,
             ).delete()
         to_save = [a for a in parsed if a.value is not None]
-        # One upsert per kind on the one-answer-per-question constraint: answers that bring a
-        # reason replace it; answers without one keep the reason already stored.
+        # Answers that bring a reason replace it; answers without one keep the reason stored.
         for with_reason in (True, False):
-            batch = [a for a in to_save if (a.reason is not None) == with_reason]
-            if batch:
-                Answer.objects.bulk_create(
-                    [_answer_row(submission, framework.leaves[a.node].pk, a) for a in batch],
-                    update_conflicts=True,
-                    unique_fields=["submission", "node", "measure", "draft"],
-                    update_fields=["value", "code", "reason"] if with_reason else ["value", "code"],
-                )
-    return submission.pk
-
-
-def _submission_touched(round_: Round, panelist: Panelist) -> Submission:
-    """The expert's submission row, created on the first save, its `updated_at` moved and its
-    row locked, in one statement.
-
-    Taking the row before writing any answer orders the expert's own saves and submits (a
-    submit locks it first too), so that the two never wait on each other's answer rows. Only the
-    id of the returned object is read from the database.
-    """
-    (submission,) = Submission.objects.bulk_create(
-        [Submission(round=round_, panelist=panelist)],
-        update_conflicts=True,
-        unique_fields=["round", "panelist"],
-        update_fields=["updated_at"],
-    )
-    return submission
+            draft_sql.answers_upsert(
+                [
+                    _answer_row(submission_id, framework.leaves[a.node].pk, a)
+                    for a in to_save
+                    if (a.reason is not None) == with_reason
+                ],
+                replace_reason=with_reason,
+            )
+    return submission_id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -456,7 +438,7 @@ def submission_submit(*, round_: Round, panelist: Panelist) -> Submission:
             raise AnswerError(problems)
         begun = {code for code, _measure in drafts}
         unticked = [
-            _answer_row(submission, framework.leaves[code].pk, DraftAnswer(code, "stages", []))
+            _answer_row(submission.pk, framework.leaves[code].pk, DraftAnswer(code, "stages", []))
             for code in begun
             if "stages" in framework.leaves[code].measures and (code, "stages") not in drafts
         ]
