@@ -105,7 +105,7 @@ def _leaf_masks(measures: tuple[str, ...]) -> tuple[int, int]:
 
 
 def _progress(answered: dict[str, int], framework: Framework) -> dict[str, int]:
-    # `leaf_status` on bits: a save answers with the progress of every leaf.
+    # `leaf_status` on bits: the page counts every leaf of questionnaires of hundreds.
     done = skipped = 0
     for code, leaf in framework.leaves.items():
         asked, required = _leaf_masks(leaf.measures)
