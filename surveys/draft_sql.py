@@ -27,12 +27,7 @@ def round_shared_lock() -> str:
     return " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
 
 
-def submission_touch(*, round_id: int, panelist_id: int, now: Any) -> int | None:
-    """Create or touch the expert's submission if the round is open; its id, or None.
-
-    One statement reads the round's status under `round_shared_lock` and locks the
-    submission's row, created on the first save.
-    """
+def _touch(round_id: int, panelist_id: int, now: Any) -> tuple[str, list[Any]]:
     sql = (
         f"INSERT INTO {Submission._meta.db_table} "  # noqa: S608 - names from the models
         "(round_id, panelist_id, status, submitted_at, updated_at) "
@@ -41,7 +36,37 @@ def submission_touch(*, round_id: int, panelist_id: int, now: Any) -> int | None
         "DO UPDATE SET updated_at = excluded.updated_at RETURNING id"
     )
     updated_at = Submission._meta.get_field("updated_at").get_db_prep_value(now, connection)
-    params = [panelist_id, Submission.Status.DRAFT, updated_at, round_id, Round.Status.OPEN]
+    return sql, [panelist_id, Submission.Status.DRAFT, updated_at, round_id, Round.Status.OPEN]
+
+
+def _values(rows: Sequence[Answer], columns: Sequence[str]) -> tuple[str, list[Any]]:
+    """A VALUES list of the rows' columns, the JSON value adapted by its model field."""
+    value_field = Answer._meta.get_field("value")
+    params: list[Any] = []
+    for row in rows:
+        for column in columns:
+            item = getattr(row, column)
+            params.append(
+                value_field.get_db_prep_save(item, connection) if column == "value" else item
+            )
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return "VALUES " + ", ".join([one] * len(rows)), params
+
+
+def _on_conflict(replace_reason: bool) -> str:
+    updated = ["value", "code"] + (["reason"] if replace_reason else [])
+    return "ON CONFLICT (submission_id, node_id, measure, draft) DO UPDATE SET " + ", ".join(
+        f"{column} = excluded.{column}" for column in updated
+    )
+
+
+def submission_touch(*, round_id: int, panelist_id: int, now: Any) -> int | None:
+    """Create or touch the expert's submission if the round is open; its id, or None.
+
+    One statement reads the round's status under `round_shared_lock` and locks the
+    submission's row, created on the first save.
+    """
+    sql, params = _touch(round_id, panelist_id, now)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -53,26 +78,37 @@ def answers_upsert(rows: Sequence[Answer], *, replace_reason: bool) -> None:
     those already given."""
     if not rows:
         return
-    value_field = Answer._meta.get_field("value")
-    params: list[Any] = []
-    for row in rows:
-        value = value_field.get_db_prep_save(row.value, connection)
-        params += [
-            row.submission_id,
-            row.node_id,
-            row.measure,
-            row.draft,
-            value,
-            row.code,
-            row.reason,
-        ]
-    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
-    updated = ["value", "code"] + (["reason"] if replace_reason else [])
+    values, params = _values(rows, _ANSWER_COLUMNS)
     sql = (
         f"INSERT INTO {Answer._meta.db_table} ({', '.join(_ANSWER_COLUMNS)}) "  # noqa: S608
-        f"VALUES {placeholders} "
-        "ON CONFLICT (submission_id, node_id, measure, draft) DO UPDATE SET "
-        + ", ".join(f"{column} = excluded.{column}" for column in updated)
+        f"{values} {_on_conflict(replace_reason)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def draft_write(
+    *, round_id: int, panelist_id: int, now: Any, rows: Sequence[Answer], replace_reason: bool
+) -> int | None:
+    """`submission_touch` and `answers_upsert` in one statement, for PostgreSQL: a single
+    statement is atomic on its own, which spares the transaction's two round trips. Returns the
+    submission's id, or None (nothing written) when the round is not open."""
+    touch, touch_params = _touch(round_id, panelist_id, now)
+    given = _ANSWER_COLUMNS[1:]  # the submission's id comes from the touch
+    values, params = _values(rows, given)
+    selected = ", ".join(
+        # A NULL in a VALUES list is text until told otherwise.
+        "v.code::smallint" if column == "code" else f"v.{column}"
+        for column in given
+    )
+    sql = (
+        f"WITH touched AS ({touch}) "  # noqa: S608 - names from the models, values as parameters
+        f"INSERT INTO {Answer._meta.db_table} ({', '.join(_ANSWER_COLUMNS)}) "
+        f"SELECT touched.id, {selected} FROM touched "
+        f"CROSS JOIN ({values}) AS v ({', '.join(given)}) "
+        f"{_on_conflict(replace_reason)} RETURNING submission_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, touch_params + params)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])

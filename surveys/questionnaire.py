@@ -12,7 +12,7 @@ import operator
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, reduce
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from django.db import connection, transaction
 from django.db.models import F, Q, Sum, Value
@@ -277,9 +277,9 @@ def _open_round_shared(round_id: int) -> None:
         raise RoundClosedError(row[0])
 
 
-def _answer_row(submission_id: int, leaf_pk: int, answer: DraftAnswer) -> Answer:
-    return Answer(
-        submission_id=submission_id,
+def _answer_row(leaf_pk: int, answer: DraftAnswer, submission_id: int | None = None) -> Answer:
+    """A draft answer's row; a save learns its submission's id only as it writes."""
+    row = Answer(
         node_id=leaf_pk,
         measure=MEASURE_CODE[answer.measure],
         draft=True,
@@ -289,6 +289,9 @@ def _answer_row(submission_id: int, leaf_pk: int, answer: DraftAnswer) -> Answer
         else method.encode_value(answer.measure, answer.value),
         reason=answer.reason or "",
     )
+    if submission_id is not None:
+        row.submission_id = submission_id
+    return row
 
 
 def draft_save_many(
@@ -304,15 +307,35 @@ def draft_save_many(
     parsed = _parse(answers)
     framework = framework or framework_load(study=round_.study)
     _check(framework, parsed)
+    cleared = [a for a in parsed if a.value is None]
+    # Answers that bring a reason replace it; answers without one keep the reason stored.
+    batches: list[tuple[list[Answer], bool]] = []
+    for with_reason in (True, False):
+        rows = [
+            _answer_row(framework.leaves[a.node].pk, a)
+            for a in parsed
+            if a.value is not None and (a.reason is not None) == with_reason
+        ]
+        if rows:
+            batches.append((rows, with_reason))
+    now = timezone.now()
+    if connection.vendor == "postgresql" and not cleared and len(batches) == 1:
+        # The common save (one answer, or a batch of one kind): a single statement.
+        rows, with_reason = batches[0]
+        submission_id = draft_sql.draft_write(
+            round_id=round_.pk, panelist_id=panelist.pk, now=now, rows=rows,
+            replace_reason=with_reason,
+        )  # fmt: skip
+        if submission_id is None:
+            _round_refused(round_)
+        return submission_id
     with transaction.atomic():
         # The submission's row first, then the answers': the order a submit takes them too.
         submission_id = draft_sql.submission_touch(
-            round_id=round_.pk, panelist_id=panelist.pk, now=timezone.now()
+            round_id=round_.pk, panelist_id=panelist.pk, now=now
         )
         if submission_id is None:
-            status = Round.objects.filter(pk=round_.pk).values_list("status", flat=True).first()
-            raise RoundClosedError(status)
-        cleared = [a for a in parsed if a.value is None]
+            _round_refused(round_)
         if cleared:
             Answer.objects.filter(
                 reduce(
@@ -325,18 +348,16 @@ def draft_save_many(
                 submission_id=submission_id,
                 draft=True,
             ).delete()
-        to_save = [a for a in parsed if a.value is not None]
-        # Answers that bring a reason replace it; answers without one keep the reason stored.
-        for with_reason in (True, False):
-            draft_sql.answers_upsert(
-                [
-                    _answer_row(submission_id, framework.leaves[a.node].pk, a)
-                    for a in to_save
-                    if (a.reason is not None) == with_reason
-                ],
-                replace_reason=with_reason,
-            )
+        for rows, with_reason in batches:
+            for row in rows:
+                row.submission_id = submission_id
+            draft_sql.answers_upsert(rows, replace_reason=with_reason)
     return submission_id
+
+
+def _round_refused(round_: Round) -> NoReturn:
+    status = Round.objects.filter(pk=round_.pk).values_list("status", flat=True).first()
+    raise RoundClosedError(status)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,7 +459,7 @@ def submission_submit(*, round_: Round, panelist: Panelist) -> Submission:
             raise AnswerError(problems)
         begun = {code for code, _measure in drafts}
         unticked = [
-            _answer_row(submission.pk, framework.leaves[code].pk, DraftAnswer(code, "stages", []))
+            _answer_row(framework.leaves[code].pk, DraftAnswer(code, "stages", []), submission.pk)
             for code in begun
             if "stages" in framework.leaves[code].measures and (code, "stages") not in drafts
         ]
