@@ -7,9 +7,9 @@ the models' fields and builds the four objects from each row with Django's own c
 that they are the same objects the ORM would build.
 """
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.db import connections, router
@@ -47,8 +47,18 @@ _TABLES: tuple[tuple[type[Model], str, str], ...] = (
 )
 
 
-@cache
+# Per thread, as Django's connections are: the converters are bound to a connection's ops.
+_plans = threading.local()
+
+
 def _plan(alias: str) -> tuple[str, tuple[_Part, ...]]:
+    plans = _plans.__dict__.setdefault("by_alias", {})
+    if alias not in plans:
+        plans[alias] = _plan_build(alias)
+    return plans[alias]
+
+
+def _plan_build(alias: str) -> tuple[str, tuple[_Part, ...]]:
     connection = connections[alias]
     quote = connection.ops.quote_name
     columns: list[str] = []
