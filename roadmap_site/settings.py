@@ -117,6 +117,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (coalescing recomputes, snapshot cache) ---------------------------------------------
 if "CACHE_URL" in env:
     CACHES = {"default": env.cache("CACHE_URL")}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        CACHES["default"]["BACKEND"] = "roadmap_site.cache.RedisCache"  # one client per pool
 elif env.str("CELERY_BROKER_URL", default="").startswith("redis"):
     CACHES = {
         "default": {

@@ -36,7 +36,7 @@ def test_the_policy_allows_scripts_from_the_site_only():
     assert policy["img-src"] == ["'self'", "data:", "blob:"]
 
 
-def test_style_elements_are_limited_to_the_site_and_two_hashed_plotly_styles():
+def test_style_elements_are_limited_to_the_site_and_hashed_plotly_styles():
     policy = directives(CONTENT_SECURITY_POLICY)
     assert "'unsafe-inline'" not in policy["style-src-elem"]
     assert policy["style-src-elem"][0] == "'self'"
