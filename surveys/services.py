@@ -65,8 +65,8 @@ def round_close(*, round_: Round) -> Round:
 
     with transaction.atomic():
         # FOR UPDATE waits for the saves and submits in flight, which hold the row in a shared
-        # lock (surveys.questionnaire): each commits before the close or finds the round
-        # closed, never half of each.
+        # lock (surveys.draft_sql.round_shared_lock): each commits before the close or finds
+        # the round closed, never half of each.
         locked = Round.objects.select_for_update().get(pk=round_.pk)
         if locked.status != Round.Status.OPEN:
             raise RoundStateError(f"round {locked.number} is {locked.status}, not open")
