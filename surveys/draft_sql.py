@@ -1,9 +1,10 @@
-"""The two statements of a draft save, written by hand.
+"""The statements of a draft save, written by hand.
 
 Saving an answer is the request experts make most, hundreds of times per questionnaire. Through
-`bulk_create` its two upserts spent more time being assembled in Python than run by the
-database. Both statements are plain SQL that PostgreSQL and SQLite (3.35 and later) share: an
-upsert on the table's unique constraint, values adapted by the model fields themselves.
+`bulk_create` its two upserts (the submission's row, the answers) spent more time being
+assembled in Python than run by the database. Here they are plain SQL that PostgreSQL and SQLite
+(3.35 and later) share, upserts on the tables' unique constraints with values adapted by the
+model fields themselves; on PostgreSQL the common save makes them one statement (`draft_write`).
 """
 
 from collections.abc import Sequence
