@@ -37,6 +37,16 @@ class Framework:
     nodes: list[Node]  # in tree order (position)
     leaves: dict[str, Leaf] = field(default_factory=dict)  # in tree order
     children: dict[int | None, list[Node]] = field(default_factory=dict)
+    by_pk: dict[int, Node] = field(default_factory=dict)
+
+    def measures_of(self, node: Node) -> tuple[str, ...]:
+        """The questions asked at a node: its own list, or its nearest ancestor's."""
+        current: Node | None = node
+        while current is not None:
+            if current.measures is not None:
+                return tuple(current.measures)
+            current = self.by_pk.get(current.parent_id) if current.parent_id else None
+        return ()
 
     def scoring_leaves(self) -> list[method.Leaf]:
         return [
@@ -94,23 +104,19 @@ def framework_cache_clear() -> None:
 
 def _tree_read(study: Study) -> Framework:
     nodes = list(Node.objects.filter(study=study).order_by("position", "pk"))
-    by_pk = {node.pk: node for node in nodes}
     children: dict[int | None, list[Node]] = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
-
-    def measures_of(node: Node) -> tuple[str, ...]:
-        current: Node | None = node
-        while current is not None:
-            if current.measures is not None:
-                return tuple(current.measures)
-            current = by_pk.get(current.parent_id) if current.parent_id else None
-        return ()
-
     framework = Framework(
-        study=study, settings=study.method_settings, nodes=nodes, children=children
+        study=study,
+        settings=study.method_settings,
+        nodes=nodes,
+        children=children,
+        by_pk={node.pk: node for node in nodes},
     )
     for node in nodes:
         if node.pk not in children:
-            framework.leaves[node.code] = Leaf(node.pk, node.code, node.name, measures_of(node))
+            framework.leaves[node.code] = Leaf(
+                node.pk, node.code, node.name, framework.measures_of(node)
+            )
     return framework

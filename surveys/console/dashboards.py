@@ -53,7 +53,6 @@ class Dashboard:
 
 def chart_tree(*, study: Study) -> charts.Tree:
     framework = framework_load(study=study)
-    by_pk = {node.pk: node for node in framework.nodes}
     ordered = []
 
     def walk(parent: int | None) -> None:
@@ -61,7 +60,7 @@ def chart_tree(*, study: Study) -> charts.Tree:
             ordered.append(
                 charts.ChartNode(
                     code=node.code,
-                    parent=by_pk[node.parent_id].code if node.parent_id else None,
+                    parent=framework.by_pk[node.parent_id].code if node.parent_id else None,
                     name=node.name,
                 )
             )

@@ -38,16 +38,7 @@ class TreeRow:
 def tree_rows(access: Access) -> list[TreeRow]:
     framework = framework_load(study=access.study)
     answered = services.answered_node_ids(study=access.study)
-    by_pk = {node.pk: node for node in framework.nodes}
     rows: list[TreeRow] = []
-
-    def effective(node: Node) -> tuple[str, ...]:
-        current: Node | None = node
-        while current is not None:
-            if current.measures is not None:
-                return tuple(current.measures)
-            current = by_pk.get(current.parent_id) if current.parent_id else None
-        return ()
 
     def walk(parent: int | None, depth: int) -> bool:
         locked_any = False
@@ -57,7 +48,7 @@ def tree_rows(access: Access) -> list[TreeRow]:
                 node=node,
                 depth=depth,
                 is_leaf=node.pk not in framework.children,
-                measures=effective(node),
+                measures=framework.measures_of(node),
                 inherited=node.measures is None,
                 locked=node.pk in answered,
                 first=index == 0,
