@@ -5,6 +5,7 @@ refuse the same things; their refusals (`ConsoleError`) answer 409, after the in
 been checked here (400).
 """
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -50,7 +51,6 @@ from ..console.services import (
 from ..framework import framework_load
 from ..models import Answer, Node, Panelist, Round, Study, StudyRole, Submission
 from ..permissions import role_of, studies_visible_to
-from ..services import RoundStateError
 from .authentication import ThrottledTokenAuthentication
 from .errors import Conflict, api_exception_handler
 from .filters import AnswerFilter, NodeFilter, PanelistFilter, RoundFilter
@@ -427,12 +427,7 @@ class RoundViewSet(
     )
     @action(detail=True, methods=["post"])
     def open(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        round_ = self.get_object()
-        try:
-            round_start(round_=round_)
-        except (ConsoleError, RoundStateError) as exc:  # the latter: lost a race to a colleague
-            raise Conflict(str(exc)) from exc
-        return self._answer(round_)
+        return self._change(round_start)
 
     @extend_schema(
         summary="Close an open round (analysts)",
@@ -444,10 +439,14 @@ class RoundViewSet(
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._change(round_finish)
+
+    def _change(self, change: Callable[..., Round]) -> Response:
+        """Open or close the round; a refusal (a race with a colleague too) is a conflict."""
         round_ = self.get_object()
         try:
-            round_finish(round_=round_)
-        except (ConsoleError, RoundStateError) as exc:  # the latter: lost a race to a colleague
+            change(round_=round_)
+        except ConsoleError as exc:  # round_start and round_finish turn races into these
             raise Conflict(str(exc)) from exc
         return self._answer(round_)
 
