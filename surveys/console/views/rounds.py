@@ -1,5 +1,7 @@
 """Rounds: creating, opening and closing them, the panel table, reminders."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -109,22 +111,29 @@ def round_progress_json(request: HttpRequest, slug: str, number: int) -> JsonRes
     return response
 
 
+def _round_changed(
+    request: HttpRequest, slug: str, round_: Round, change: Callable[..., Round], done: str
+) -> HttpResponse:
+    """Open or close the round, say how it went, and show the round."""
+    try:
+        change(round_=round_)
+    except ConsoleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("console:round", slug=slug, number=round_.number)
+
+
 @login_required
 def round_open(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """GET: what opening will do (e-mails to send, links to share); POST: open the round."""
     access = study_access(request, slug, change=True)
     round_ = round_of(access, number)
     if request.method == "POST":
-        try:
-            services.round_start(round_=round_)
-        except ConsoleError as exc:
-            messages.error(request, str(exc))
-            return redirect("console:round", slug=slug, number=number)
-        messages.success(
-            request,
-            _("Round %(number)s is open. The invitations are being sent.") % {"number": number},
+        done = _("Round %(number)s is open. The invitations are being sent.")
+        return _round_changed(
+            request, slug, round_, services.round_start, done % {"number": number}
         )
-        return redirect("console:round", slug=slug, number=number)
     panelists = list(access.study.panelists.order_by("pseudonym"))
     return render_study(
         request,
@@ -146,16 +155,10 @@ def round_close(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     access = study_access(request, slug, change=True)
     round_ = round_of(access, number)
     if request.method == "POST":
-        try:
-            services.round_finish(round_=round_)
-        except ConsoleError as exc:
-            messages.error(request, str(exc))
-            return redirect("console:round", slug=slug, number=number)
-        messages.success(
-            request,
-            _("Round %(number)s is closed. The results are being recomputed.") % {"number": number},
+        done = _("Round %(number)s is closed. The results are being recomputed.")
+        return _round_changed(
+            request, slug, round_, services.round_finish, done % {"number": number}
         )
-        return redirect("console:round", slug=slug, number=number)
     rows = panel_rows(round_=round_)
     return render_study(
         request,
