@@ -104,6 +104,16 @@ def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "expert/questionnaire.html", _context(state, token))
 
 
+def _page_with_problems(
+    request: HttpRequest, invitation: Invitation, token: str, problems: list[dict[str, str]]
+) -> HttpResponse:
+    """The questionnaire again (400), with what was refused listed above it."""
+    state = questionnaire_build(invitation=invitation, language=translation.get_language())
+    return render(
+        request, "expert/questionnaire.html", _context(state, token, problems), status=400
+    )
+
+
 def _context(state: Any, token: str, problems: list[dict[str, str]] | None = None) -> dict:
     labels = {
         (leaf.code, q.measure): (leaf.name, q.label)
@@ -240,13 +250,7 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
                 },
                 status=400,
             )
-        state = questionnaire_build(invitation=invitation, language=translation.get_language())
-        return render(
-            request,
-            "expert/questionnaire.html",
-            _context(state, token, problems=exc.problems),
-            status=400,
-        )
+        return _page_with_problems(request, invitation, token, exc.problems)
     if _wants_json(request):
         return JsonResponse(
             {
@@ -323,13 +327,7 @@ def save(request: HttpRequest, token: str) -> HttpResponse:
     except RoundClosedError:
         return _unavailable(request, "closed", 410)
     except AnswerError as exc:
-        state = questionnaire_build(invitation=invitation, language=translation.get_language())
-        return render(
-            request,
-            "expert/questionnaire.html",
-            _context(state, token, problems=exc.problems),
-            status=400,
-        )
+        return _page_with_problems(request, invitation, token, exc.problems)
     anchor = request.POST.get("go", "")
     suffix = f"#{anchor}" if anchor.replace("-", "").isalnum() else ""
     return HttpResponseRedirect(reverse("expert:questionnaire", args=[token]) + suffix)
