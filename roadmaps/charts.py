@@ -209,6 +209,32 @@ def _bar_height(labels: Sequence[str]) -> int:
     return 190 + row * max(len(labels), 3)
 
 
+def _layer_entries(
+    document: dict[str, Any], tree: Tree, measure: str, layer: str, *, figure: str
+) -> dict[str, dict[str, Any]]:
+    """The layer's answered fields that have the figure a chart draws."""
+    return {
+        code: e
+        for code, e in _entries(document, measure).items()
+        if tree.layer(code) == layer and e.get("n") and e.get(figure) is not None
+    }
+
+
+def _field_bars_layout(
+    title: str, labels: list[str], *, xaxis: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    """The layout of horizontal bars with a row per field, top to bottom in the order given."""
+    return _layout(
+        title,
+        height=_bar_height(labels),
+        barmode="group",
+        bargap=0.25,
+        xaxis=xaxis,
+        yaxis=_axis("", autorange="reversed", type="category"),
+        **extra,
+    )
+
+
 def importance_by_field(
     document: dict[str, Any],
     tree: Tree,
@@ -218,11 +244,7 @@ def importance_by_field(
     scale: tuple[int, int] = (1, 5),
 ) -> Figure | None:
     """Weighted importance of each field of a layer, grouped by factor (Figures 4 and 6)."""
-    entries = {
-        code: e
-        for code, e in _entries(document, "importance").items()
-        if tree.layer(code) == layer and e.get("n") and e.get("weighted_mean") is not None
-    }
+    entries = _layer_entries(document, tree, "importance", layer, figure="weighted_mean")
     if not entries:
         return None
 
@@ -259,17 +281,14 @@ def importance_by_field(
     }
     return {
         "data": traces,
-        "layout": _layout(
+        "layout": _field_bars_layout(
             title,
-            height=_bar_height([_field_label(tree, c, language) for c in entries]),
-            barmode="group",
-            bargap=0.25,
+            [_field_label(tree, c, language) for c in entries],
             xaxis=_axis(
                 _("Weighted importance (scale %(low)s–%(high)s)") % {"low": low, "high": high},
                 range=[0, high + 0.6],
                 dtick=1,
             ),
-            yaxis=_axis("", autorange="reversed", type="category"),
         ),
     }
 
@@ -284,11 +303,7 @@ def maturity_by_field(
     horizon_end: int,
 ) -> Figure | None:
     """Expected year of maturity of each field of a layer, grouped by factor (Figures 5 and 7)."""
-    entries = {
-        code: e
-        for code, e in _entries(document, "maturity").items()
-        if tree.layer(code) == layer and e.get("n") and e.get("weighted_years") is not None
-    }
+    entries = _layer_entries(document, tree, "maturity", layer, figure="weighted_years")
     if not entries:
         return None
 
@@ -323,18 +338,15 @@ def maturity_by_field(
     }
     return {
         "data": traces,
-        "layout": _layout(
+        "layout": _field_bars_layout(
             title,
-            height=_bar_height([_field_label(tree, c, language) for c in entries]),
-            barmode="group",
-            bargap=0.25,
+            [_field_label(tree, c, language) for c in entries],
             xaxis=_axis(
                 _("Expected year of maturity (year; bars start at the base year %(year)s)")
                 % {"year": base_year},
                 range=[base_year, end + 2],
                 dtick=1 if end - base_year <= 15 else 5,
             ),
-            yaxis=_axis("", autorange="reversed", type="category"),
             shapes=[
                 {
                     "type": "line",
