@@ -211,46 +211,39 @@ def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def milestone_add(request: HttpRequest, slug: str) -> HttpResponse:
     study, _role = _study(request, slug, change=True)
-    form = MilestoneForm(request.POST or None, study=study)
-    if request.method == "POST" and form.is_valid():
-        try:
-            milestone_create(
-                study=study,
-                node=form.cleaned_data["node"],
-                year=form.cleaned_data["year"],
-                label=form.label,
-            )
-        except MilestoneError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Milestone added."))
-            return redirect("roadmaps:milestones", slug=slug)
-    return render(
-        request,
-        "roadmaps/milestone_form.html",
-        {"study": study, "study_title": study.display_title(), "form": form, "adding": True},
-    )
+    return _milestone_form(request, study, None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     study, _role = _study(request, slug, change=True)
-    milestone = get_object_or_404(Milestone, pk=pk, study=study)
+    return _milestone_form(request, study, get_object_or_404(Milestone, pk=pk, study=study))
+
+
+def _milestone_form(
+    request: HttpRequest, study: Study, milestone: Milestone | None
+) -> HttpResponse:
+    """The form that adds a milestone (`milestone` None) or changes one."""
     form = MilestoneForm(request.POST or None, study=study, milestone=milestone)
     if request.method == "POST" and form.is_valid():
+        fields = {
+            "node": form.cleaned_data["node"],
+            "year": form.cleaned_data["year"],
+            "label": form.label,
+        }
         try:
-            milestone_update(
-                milestone=milestone,
-                node=form.cleaned_data["node"],
-                year=form.cleaned_data["year"],
-                label=form.label,
-            )
+            if milestone is None:
+                milestone_create(study=study, **fields)
+            else:
+                milestone_update(milestone=milestone, **fields)
         except MilestoneError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Milestone saved."))
-            return redirect("roadmaps:milestones", slug=slug)
+            messages.success(
+                request, _("Milestone added.") if milestone is None else _("Milestone saved.")
+            )
+            return redirect("roadmaps:milestones", slug=study.slug)
     return render(
         request,
         "roadmaps/milestone_form.html",
@@ -258,7 +251,7 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "study": study,
             "study_title": study.display_title(),
             "form": form,
-            "adding": False,
+            "adding": milestone is None,
             "milestone": milestone,
         },
     )
