@@ -23,6 +23,13 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_CACHE_SECONDS = 24 * 60 * 60
 
 
+def scored_round_numbers(*, study: Study) -> set[int]:
+    """The numbers of the study's rounds that have results."""
+    return set(
+        ResultSnapshot.objects.filter(round__study=study).values_list("round__number", flat=True)
+    )
+
+
 def snapshot_cache_key(round_id: int, answers_version: int, computed_at: Any) -> str:
     # Every store of a snapshot sets computed_at, even one of the same answers version (settings
     # changed): a new key for every new document, so no entry is ever stale or invalidated.

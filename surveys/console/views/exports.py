@@ -8,8 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 
 from scoring.exports import results_csv, results_xlsx
-from scoring.models import ResultSnapshot
-from scoring.selectors import node_names, snapshot_document
+from scoring.selectors import node_names, scored_round_numbers, snapshot_document
 
 from ..access import round_of, study_access
 from ..exports import answers_csv, answers_xlsx, bundle_bytes
@@ -26,11 +25,7 @@ def _language(request: HttpRequest) -> str:
 @login_required
 def exports(request: HttpRequest, slug: str) -> HttpResponse:
     access = study_access(request, slug)
-    scored = set(
-        ResultSnapshot.objects.filter(round__study=access.study).values_list(
-            "round__number", flat=True
-        )
-    )
+    scored = scored_round_numbers(study=access.study)
     return render_study(
         request,
         "console/exports.html",

@@ -5,8 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
 
-from scoring.models import ResultSnapshot
-from scoring.selectors import latest_scored_round
+from scoring.selectors import latest_scored_round, scored_round_numbers
 
 from ...models import Round
 from ..access import round_of, study_access
@@ -31,11 +30,7 @@ def results_round(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     round_ = round_of(access, number)
     language = translation.get_language() or "en"
     board = dashboard_build(round_=round_, language=language)
-    scored = set(
-        ResultSnapshot.objects.filter(round__study=access.study).values_list(
-            "round__number", flat=True
-        )
-    )
+    scored = scored_round_numbers(study=access.study)
     return render_study(
         request,
         "console/results.html",
