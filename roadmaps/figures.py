@@ -347,6 +347,22 @@ def truncate(text: str, width: int = LABEL_WIDTH) -> str:
     return "".join(kept).rstrip() + "…"
 
 
+def _row_band(first: int, last: int, fill: str) -> dict[str, Any]:
+    """A shaded band across the figure behind rows `first` to `last`."""
+    return {
+        "type": "rect",
+        "xref": "paper",
+        "yref": "y",
+        "x0": 0,
+        "x1": 1,
+        "y0": first - 0.5,
+        "y1": last + 0.5,
+        "fillcolor": fill,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
 def label_margin(rows: Sequence[Row]) -> int:
     """About the width of the widest row label at the figure's 12 px font, in pixels.
 
@@ -883,37 +899,11 @@ def _layout(
     count = len(plan.rows)
     shapes: list[dict[str, Any]] = []
     for index, (layer, (first, last)) in enumerate(plan.layer_span.items()):
-        shapes.append(
-            {
-                "type": "rect",
-                "xref": "paper",
-                "yref": "y",
-                "x0": 0,
-                "x1": 1,
-                "y0": first - 0.5,
-                "y1": last + 0.5,
-                "fillcolor": LAYER_FILLS[index % len(LAYER_FILLS)],
-                "line": {"width": 0},
-                "layer": "below",
-                "name": f"layer {layer}",
-            }
-        )
+        fill = LAYER_FILLS[index % len(LAYER_FILLS)]
+        shapes.append(_row_band(first, last, fill) | {"name": f"layer {layer}"})
     for row_index, row in enumerate(plan.rows):
         if row.kind in ("layer", "group"):
-            shapes.append(
-                {
-                    "type": "rect",
-                    "xref": "paper",
-                    "yref": "y",
-                    "x0": 0,
-                    "x1": 1,
-                    "y0": row_index - 0.5,
-                    "y1": row_index + 0.5,
-                    "fillcolor": GROUP_FILL,
-                    "line": {"width": 0},
-                    "layer": "below",
-                }
-            )
+            shapes.append(_row_band(row_index, row_index, GROUP_FILL))
     # The zone past the horizon, where beyond-horizon arrows sit.
     shapes.append(
         {
