@@ -5,11 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.setup import BENCH_DATABASE_URL
+
 BENCHMARKS = sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
 
 
 def main() -> int:
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delphi_bench")
+    os.environ.setdefault("DATABASE_URL", BENCH_DATABASE_URL)
     failed = []
     for name in BENCHMARKS:
         print(f"\n=== {name} ===", flush=True)

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.setup import django_setup, percentile
+from bench.setup import bench_site_setup, percentile
 
 FIELDS = 700
 SLUG = "bench-load-700"
@@ -218,15 +218,9 @@ def main(argv: list[str]) -> int:
         help="the scenarios to run besides the bare view",
     )
     args = parser.parse_args(argv)
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delphi_bench")
-    # Submits queue their recompute on the broker (no worker here), as in production.
-    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    django_setup(create_database=True)
-    from bench.setup import static_collect
+    bench_site_setup()
     from bench.studies import first_answer, invitation_tokens
 
-    static_collect()
     study = study_ready(max(args.clients), args.rebuild)
     tokens = invitation_tokens(study=study)
     node, measure, value = first_answer(study=study)

@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from bench.bench_load import HOST, free_port, gunicorn_start, gunicorn_stop
-from bench.setup import django_setup, percentile
+from bench.setup import bench_site_setup, percentile
 
 SLUG = "bench-roadmap"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
@@ -132,17 +132,12 @@ def main(argv: list[str]) -> int:
         help="another plotly.js build to measure as well (served in place of the site's)",
     )
     args = parser.parse_args(argv)
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delphi_bench")
-    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    django_setup(create_database=True)
+    bench_site_setup()
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     from bench.bench_roadmap import build
-    from bench.setup import static_collect
 
-    static_collect()
     build(300, 10, False)
     user, _created = get_user_model().objects.get_or_create(
         username="bench-roadmap", defaults={"is_superuser": True, "is_staff": True}

@@ -13,13 +13,12 @@ The studies are kept between runs (`--rebuild` builds them afresh).
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 from typing import Any
 
-from bench.setup import django_setup, percentile
+from bench.setup import bench_site_setup, percentile
 
 SIZES = (25, 700)
 EXPERTS = 10
@@ -95,17 +94,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--experts", type=int, default=EXPERTS)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args(argv)
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delphi_bench")
-    # Submits queue their recompute on a broker, as in production, instead of running it inline.
-    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    django_setup(create_database=True)
+    bench_site_setup()
     from django.test import Client
 
-    from bench.setup import static_collect
     from bench.studies import invitation_tokens
 
-    static_collect()
     counts: dict[int, dict[str, int]] = {}
     rows = []
     for fields in SIZES:

@@ -20,7 +20,7 @@ import time
 from multiprocessing import get_context
 from typing import Any
 
-from bench.setup import django_setup
+from bench.setup import BENCH_DATABASE_URL, django_setup
 
 EXPERTS = 2000
 TOPICS = 700
@@ -167,7 +167,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delphi_bench")
+    os.environ.setdefault("DATABASE_URL", BENCH_DATABASE_URL)
     django_setup(create_database=True)
     from surveys.models import Answer, PackedAnswers, Round
 

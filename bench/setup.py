@@ -32,6 +32,21 @@ def _create_postgres_database(url: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
+BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/delphi_bench"
+# Submits queue their recompute on a broker (no worker consumes it here), as in production.
+BENCH_BROKER_URL = "redis://127.0.0.1:6379/13"
+
+
+def bench_site_setup() -> None:
+    """Django for a benchmark that serves the site: the benchmarks' database and broker (unless
+    the environment names others), the bare view's settings, the static files collected."""
+    os.environ.setdefault("DATABASE_URL", BENCH_DATABASE_URL)
+    os.environ.setdefault("CELERY_BROKER_URL", BENCH_BROKER_URL)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    django_setup(create_database=True)
+    static_collect()
+
+
 def static_collect() -> None:
     """Collect the static files (hashed names, compressed copies) as a deployment does."""
     from django.core.management import call_command
