@@ -304,3 +304,32 @@ def test_an_expert_who_submitted_this_round_keeps_exactly_that_submission(client
     assert set(drafts(study)) == {("T.BR.1", m) for m in MEASURES}
     assert page.context["q"].changed_since_submit is False
     assert page.context["q"].submitted is True
+
+
+def fieldset(html: str, code: str, measure: str) -> str:
+    start = html.index(f'id="q-{code}-{measure}"')
+    return html[start : html.index("</fieldset>", start)]
+
+
+def test_a_questions_markup_carries_its_answer_feedback_and_reason_box(client, study):
+    html = client.get(link(study, "X01")).content.decode()
+    importance = fieldset(html, "T.BR.1", "importance")
+    assert 'data-q1="3.0" data-q3="4.25"' in importance
+    assert 'value="5" data-node="T.BR.1" data-measure="importance" checked>' in importance
+    assert "Your answer in round 1: 5" in importance
+    assert "Panel result in round 1" in importance and "middle half" in importance
+    # X01's 5 lies above q3: the reason box is shown, not hidden.
+    assert 'name="r:T.BR.1:importance"' in importance
+    assert "data-reason-box>" in importance
+    familiarity = fieldset(html, "T.BR.1", "familiarity")
+    assert "data-q1" not in familiarity and "data-reason-box" not in familiarity
+
+
+def test_the_questions_feedback_and_reason_are_worded_in_chinese(client, study):
+    client.cookies["django_language"] = "zh-hans"
+    importance = fieldset(client.get(link(study, "X01")).content.decode(), "T.BR.1", "importance")
+    assert "您第 1 轮的回答：5" in importance
+    assert "第 1 轮专家组结果" in importance
+    assert "中间一半" in importance and "中位数" in importance
+    assert "能否简要说明理由？（选填）" in importance
+    assert "Panel result" not in importance and "Your answer" not in importance
