@@ -17,23 +17,12 @@ from .models import Answer, Round, Submission
 _ANSWER_COLUMNS = ("submission_id", "node_id", "measure", "draft", "value", "code", "reason")
 
 
-def round_shared_lock() -> str:
-    """The lock a save or submit holds on its round's row while it writes.
-
-    Closing waits for it (`round_close` takes FOR UPDATE), so a save lands before the close
-    commits or sees the round closed. Saves and submits of different experts take it together:
-    PostgreSQL's FOR KEY SHARE, which even lets a submit move the round's answers version.
-    SQLite writes one transaction at a time and has no row locks.
-    """
-    return " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
-
-
 def _touch(round_id: int, panelist_id: int, now: Any) -> tuple[str, list[Any]]:
     sql = (
         f"INSERT INTO {Submission._meta.db_table} "  # noqa: S608 - names from the models
         "(round_id, panelist_id, status, submitted_at, updated_at) "
         f"SELECT id, %s, %s, NULL, %s FROM {Round._meta.db_table} WHERE id = %s AND status = %s"
-        f"{round_shared_lock()} ON CONFLICT (round_id, panelist_id) "
+        " ON CONFLICT (round_id, panelist_id) "
         "DO UPDATE SET updated_at = excluded.updated_at RETURNING id"
     )
     updated_at = Submission._meta.get_field("updated_at").get_db_prep_value(now, connection)
@@ -64,8 +53,8 @@ def _on_conflict(replace_reason: bool) -> str:
 def submission_touch(*, round_id: int, panelist_id: int, now: Any) -> int | None:
     """Create or touch the expert's submission if the round is open; its id, or None.
 
-    One statement reads the round's status under `round_shared_lock` and locks the
-    submission's row, created on the first save.
+    One statement reads the round's status and locks the submission's row, created on the
+    first save. The caller has passed the round's gate (`surveys.round_gate`).
     """
     sql, params = _touch(round_id, panelist_id, now)
     with connection.cursor() as cursor:
@@ -91,9 +80,9 @@ def answers_upsert(rows: Sequence[Answer], *, replace_reason: bool) -> None:
 def draft_write(
     *, round_id: int, panelist_id: int, now: Any, rows: Sequence[Answer], replace_reason: bool
 ) -> int | None:
-    """`submission_touch` and `answers_upsert` in one statement, for PostgreSQL: a single
-    statement is atomic on its own, which spares the transaction's two round trips. Returns the
-    submission's id, or None (nothing written) when the round is not open."""
+    """`submission_touch` and `answers_upsert` in one statement, for PostgreSQL: one round trip
+    instead of two. Returns the submission's id, or None (nothing written) when the round is not
+    open."""
     touch, touch_params = _touch(round_id, panelist_id, now)
     given = _ANSWER_COLUMNS[1:]  # the submission's id comes from the touch
     values, params = _values(rows, given)

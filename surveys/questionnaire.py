@@ -26,6 +26,7 @@ from .bundles.validate import value_error
 from .framework import Framework, framework_load
 from .models import Answer, Invitation, Panelist, Round, Submission
 from .packing import submission_pack
+from .round_gate import round_gate_shared
 
 MEASURE_CODE = {name: code for code, name in enumerate(method.MEASURES)}
 REASON_MAX_LENGTH = 2000
@@ -264,17 +265,14 @@ def _check_panelist(round_: Round, panelist: Panelist) -> None:
         )
 
 
-def _open_round_shared(round_id: int) -> None:
-    """Refuse unless the round is open, holding its row in `draft_sql.round_shared_lock`."""
-    table = Round._meta.db_table
-    lock = draft_sql.round_shared_lock()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT status FROM {table} WHERE id = %s{lock}", [round_id])  # noqa: S608
-        row = cursor.fetchone()
-    if row is None:
+def _open_round_gated(round_id: int) -> None:
+    """Pass the round's gate, then refuse unless the round is open (`surveys.round_gate`)."""
+    round_gate_shared(round_id)
+    status = Round.objects.filter(pk=round_id).values_list("status", flat=True).first()
+    if status is None:
         raise Round.DoesNotExist(round_id)
-    if row[0] != Round.Status.OPEN:
-        raise RoundClosedError(row[0])
+    if status != Round.Status.OPEN:
+        raise RoundClosedError(status)
 
 
 def _answer_row(leaf_pk: int, answer: DraftAnswer, submission_id: int | None = None) -> Answer:
@@ -319,17 +317,18 @@ def draft_save_many(
         if rows:
             batches.append((rows, with_reason))
     now = timezone.now()
-    if connection.vendor == "postgresql" and not cleared and len(batches) == 1:
-        # The common save (one answer, or a batch of one kind): a single statement.
-        rows, with_reason = batches[0]
-        submission_id = draft_sql.draft_write(
-            round_id=round_.pk, panelist_id=panelist.pk, now=now, rows=rows,
-            replace_reason=with_reason,
-        )  # fmt: skip
-        if submission_id is None:
-            _round_refused(round_)
-        return submission_id
     with transaction.atomic():
+        round_gate_shared(round_.pk)
+        if connection.vendor == "postgresql" and not cleared and len(batches) == 1:
+            # The common save (one answer, or a batch of one kind): a single statement.
+            rows, with_reason = batches[0]
+            submission_id = draft_sql.draft_write(
+                round_id=round_.pk, panelist_id=panelist.pk, now=now, rows=rows,
+                replace_reason=with_reason,
+            )  # fmt: skip
+            if submission_id is None:
+                _round_refused(round_)
+            return submission_id
         # The submission's row first, then the answers': the order a submit takes them too.
         submission_id = draft_sql.submission_touch(
             round_id=round_.pk, panelist_id=panelist.pk, now=now
@@ -434,7 +433,7 @@ def submission_submit(*, round_: Round, panelist: Panelist) -> Submission:
     framework = framework_load(study=round_.study)
     group = group_results(round_=previous_round(round_=round_))
     with transaction.atomic():
-        _open_round_shared(round_.pk)
+        _open_round_gated(round_.pk)
         submission, _created = Submission.objects.select_for_update().get_or_create(
             round=round_, panelist=panelist
         )
@@ -551,7 +550,7 @@ def drafts_prefill(*, round_: Round, panelist: Panelist, framework: Framework | 
     if not rows_to_add:
         return 0
     with transaction.atomic():
-        _open_round_shared(round_.pk)
+        _open_round_gated(round_.pk)
         submission, _created = Submission.objects.select_for_update().get_or_create(
             round=round_, panelist=panelist
         )

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from . import tokens
 from .models import Invitation, Panelist, Round
+from .round_gate import round_gate_exclusive
 
 
 def pseudonym_for(index: int) -> str:
@@ -64,9 +65,9 @@ def round_close(*, round_: Round) -> Round:
     from scoring.services import recompute_schedule
 
     with transaction.atomic():
-        # FOR UPDATE waits for the saves and submits in flight, which hold the row in a shared
-        # lock (surveys.draft_sql.round_shared_lock): each commits before the close or finds
-        # the round closed, never half of each.
+        # The saves and submits in flight commit before the close, later ones find the round
+        # closed: never half of each (surveys.round_gate).
+        round_gate_exclusive([round_.pk])
         locked = Round.objects.select_for_update().get(pk=round_.pk)
         if locked.status != Round.Status.OPEN:
             raise RoundStateError(f"round {locked.number} is {locked.status}, not open")

@@ -18,6 +18,7 @@ from scoring import method
 
 from ..framework import framework_changed
 from ..models import Answer, Milestone, Node, Panelist, Round, Study, StudyRole
+from ..round_gate import round_gate_exclusive
 from ..services import invitations_create, pseudonym_for
 
 if TYPE_CHECKING:
@@ -213,10 +214,11 @@ def _refuse_if_leaf_answered(node: Node, what: str) -> None:
 
 def _locked_study(study: Study) -> Study:
     # One framework edit at a time per study: positions and codes are read then written. The
-    # open round is locked too, as saving an answer does (surveys.questionnaire): an answer
-    # cannot land between the "no answers here" check and the edit.
+    # open round's gate is held too, as closing it does (surveys.round_gate): an answer cannot
+    # land between the "no answers here" check and the edit.
     locked = Study.objects.select_for_update().get(pk=study.pk)
-    list(Round.objects.select_for_update().filter(study=locked, status=Round.Status.OPEN))
+    open_rounds = Round.objects.filter(study=locked, status=Round.Status.OPEN)
+    round_gate_exclusive(open_rounds.values_list("pk", flat=True))
     return locked
 
 
@@ -615,6 +617,7 @@ def round_finish(*, round_: Round) -> Round:
     from ..services import RoundStateError, round_close
 
     with transaction.atomic():
+        round_gate_exclusive([round_.pk])  # before the row, as round_close takes them
         locked = Round.objects.select_for_update().get(pk=round_.pk)
         if locked.status != Round.Status.OPEN:
             raise ConsoleError(_("Only an open round can be closed."))
