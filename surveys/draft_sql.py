@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection
 
 from .models import Answer, Round, Submission
+from .round_gate import round_gate_shared_statement
 
 _ANSWER_COLUMNS = ("submission_id", "node_id", "measure", "draft", "value", "code", "reason")
 
@@ -80,9 +81,9 @@ def answers_upsert(rows: Sequence[Answer], *, replace_reason: bool) -> None:
 def draft_write(
     *, round_id: int, panelist_id: int, now: Any, rows: Sequence[Answer], replace_reason: bool
 ) -> int | None:
-    """`submission_touch` and `answers_upsert` in one statement, for PostgreSQL: one round trip
-    instead of two. Returns the submission's id, or None (nothing written) when the round is not
-    open."""
+    """`submission_touch` and `answers_upsert` in one statement, for PostgreSQL, sent behind the
+    round's gate in one query string: one round trip, one transaction. Returns the submission's
+    id, or None (nothing written) when the round is not open."""
     touch, touch_params = _touch(round_id, panelist_id, now)
     given = _ANSWER_COLUMNS[1:]  # the submission's id comes from the touch
     values, params = _values(rows, given)
@@ -98,7 +99,10 @@ def draft_write(
         f"CROSS JOIN ({values}) AS v ({', '.join(given)}) "
         f"{_on_conflict(replace_reason)} RETURNING submission_id"
     )
+    gate, gate_params = round_gate_shared_statement(round_id)
     with connection.cursor() as cursor:
-        cursor.execute(sql, touch_params + params)
+        # Two statements in one string need the client-side binding of Django's default cursor.
+        cursor.execute(f"{gate}; {sql}", gate_params + touch_params + params)
+        cursor.nextset()  # past the gate's result to the write's
         row = cursor.fetchone()
     return None if row is None else int(row[0])

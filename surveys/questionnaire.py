@@ -317,18 +317,18 @@ def draft_save_many(
         if rows:
             batches.append((rows, with_reason))
     now = timezone.now()
+    if connection.vendor == "postgresql" and not cleared and len(batches) == 1:
+        # The common save (one answer, or a batch of one kind): a single statement.
+        rows, with_reason = batches[0]
+        submission_id = draft_sql.draft_write(
+            round_id=round_.pk, panelist_id=panelist.pk, now=now, rows=rows,
+            replace_reason=with_reason,
+        )  # fmt: skip
+        if submission_id is None:
+            _round_refused(round_)
+        return submission_id
     with transaction.atomic():
         round_gate_shared(round_.pk)
-        if connection.vendor == "postgresql" and not cleared and len(batches) == 1:
-            # The common save (one answer, or a batch of one kind): a single statement.
-            rows, with_reason = batches[0]
-            submission_id = draft_sql.draft_write(
-                round_id=round_.pk, panelist_id=panelist.pk, now=now, rows=rows,
-                replace_reason=with_reason,
-            )  # fmt: skip
-            if submission_id is None:
-                _round_refused(round_)
-            return submission_id
         # The submission's row first, then the answers': the order a submit takes them too.
         submission_id = draft_sql.submission_touch(
             round_id=round_.pk, panelist_id=panelist.pk, now=now

@@ -23,23 +23,34 @@ from django.db import connection
 ROUND_GATE = 0x526E64
 
 
-def _take(function: str, round_ids: Iterable[int]) -> None:
+def round_gate_shared_statement(round_id: int) -> tuple[str, list[int]]:
+    """The statement that passes the round's gate to save or submit answers, and its parameters,
+    for a caller that sends it ahead of its own in one query string (`draft_sql.draft_write`):
+    PostgreSQL runs the statements of one string as one transaction, each seeing the database
+    as it is when that statement begins."""
+    return "SELECT pg_advisory_xact_lock_shared(%s, %s)", [ROUND_GATE, round_id]
+
+
+def _take(statements: Iterable[tuple[str, list[int]]]) -> None:
     if connection.vendor != "postgresql":
         return
     if not connection.in_atomic_block:
         # Outside a transaction the lock would be let go as soon as it was taken.
         raise RuntimeError("a round's gate is taken inside a transaction")
     with connection.cursor() as cursor:
-        for round_id in round_ids:
-            cursor.execute(f"SELECT {function}(%s, %s)", [ROUND_GATE, round_id])
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
 def round_gate_shared(round_id: int) -> None:
     """Pass the round's gate to save or submit answers, before reading the round's status."""
-    _take("pg_advisory_xact_lock_shared", [round_id])
+    _take([round_gate_shared_statement(round_id)])
 
 
 def round_gate_exclusive(round_ids: Iterable[int]) -> None:
     """Hold the rounds' gates to close them or change what they ask, before locking their rows
     (in the order of their ids, so that two of these never wait for each other)."""
-    _take("pg_advisory_xact_lock", sorted(round_ids))
+    _take(
+        ("SELECT pg_advisory_xact_lock(%s, %s)", [ROUND_GATE, round_id])
+        for round_id in sorted(round_ids)
+    )

@@ -1,5 +1,5 @@
-"""A close waits for the saves in flight, and the saves begun after it wait for the close: a
-stream of saves cannot starve it (surveys.draft_sql.round_shared_lock)."""
+"""A close waits for the writes in flight, and the saves begun after it wait for the close and
+find the round closed: a stream of saves cannot hold a close off (surveys.round_gate)."""
 
 import threading
 from collections.abc import Callable
@@ -9,9 +9,10 @@ import pytest
 from django.db import connection, transaction
 
 from surveys.console.services import round_finish
-from surveys.models import Answer, Round
-from surveys.questionnaire import RoundClosedError, draft_save_many
-from tests.expert.builders import import_study, seed_bundle
+from surveys.framework import framework_load
+from surveys.models import Round, Submission
+from surveys.questionnaire import RoundClosedError, draft_save_many, submission_submit
+from tests.expert.builders import full_answers, import_study, seed_bundle
 
 from ..processes import wait_for
 
@@ -45,19 +46,22 @@ def test_saves_begun_while_a_close_waits_queue_behind_it_and_are_refused():
     study = import_study(seed_bundle(slug="gate", experts=3), snapshots=False)
     round_ = study.rounds.get()
     first, late = study.panelists.get(external_id="X01"), study.panelists.get(external_id="X02")
+    leaf = framework_load(study=study).leaves["T.BR.1"]
+    draft_save_many(round_=round_, panelist=first, answers=full_answers("T.BR.1", leaf.measures))
     answer = [{"node": "T.BR.1", "measure": "importance", "value": 4}]
-    saved, finish = threading.Event(), threading.Event()
+    submitted, finish = threading.Event(), threading.Event()
 
-    def save_in_flight() -> int:
+    def submit_in_flight() -> None:
+        # A submit also moves the round's answers version: the late save's read of the round
+        # must still see the close that commits after it.
         with transaction.atomic():
-            submission_id = draft_save_many(round_=round_, panelist=first, answers=answer)
-            saved.set()
+            submission_submit(round_=round_, panelist=first)
+            submitted.set()
             finish.wait(timeout=30)
-        return submission_id
 
-    in_flight = Job(save_in_flight)
+    in_flight = Job(submit_in_flight)
     in_flight.start()
-    assert saved.wait(timeout=30)
+    assert submitted.wait(timeout=30)
     close = Job(lambda: round_finish(round_=Round.objects.get(pk=round_.pk)))
     close.start()
     wait_for(lambda: waiting_on_the_gate() == 1, timeout=30, what="the close to wait")
@@ -75,5 +79,6 @@ def test_saves_begun_while_a_close_waits_queue_behind_it_and_are_refused():
     assert isinstance(late_save.error, RoundClosedError), late_save.error
     round_.refresh_from_db()
     assert round_.status == Round.Status.CLOSED
-    stored = Answer.objects.filter(submission__round=round_)
-    assert list(stored.values_list("submission__panelist__external_id", flat=True)) == ["X01"]
+    assert round_.answers_version == 1
+    assert Submission.objects.get(panelist=first).status == Submission.Status.SUBMITTED
+    assert not Submission.objects.filter(panelist=late).exists()
