@@ -4,6 +4,9 @@ Names and labels are stored as given in a bundle: a plain string, or an object k
 code (`en`, `zh-hans`), so that a bundle exported again is the one that was imported.
 """
 
+import json
+from functools import lru_cache
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -49,7 +52,18 @@ class Study(models.Model):
 
     @property
     def method_settings(self) -> method.MethodSettings:
-        return method.MethodSettings.from_dict(self.settings)
+        try:
+            text = json.dumps(self.settings, sort_keys=True)
+        except TypeError:  # not JSON yet (values set in code, before a save)
+            return method.MethodSettings.from_dict(self.settings)
+        return _method_settings_parsed(text)
+
+
+@lru_cache(maxsize=256)
+def _method_settings_parsed(text: str) -> method.MethodSettings:
+    # Every questionnaire request reads the settings, and checking them costs more than the
+    # JSON text that keys them here. The settings object is frozen and shared: never mutated.
+    return method.MethodSettings.from_dict(json.loads(text))
 
 
 class Node(models.Model):

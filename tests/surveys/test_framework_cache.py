@@ -34,6 +34,17 @@ def test_the_settings_come_from_the_study_the_caller_holds(small_study):
     assert framework_load(study=changed).study is changed
 
 
+def test_parsed_settings_follow_every_change_and_bad_ones_keep_failing(small_study):
+    study = Study.objects.get(pk=small_study.pk)
+    for reason_required in (True, False, True):
+        study.settings = {"reason_required": reason_required, "importance_consensus_iqr": 2}
+        assert study.method_settings.reason_required is reason_required
+    study.settings = {"importance_consensus_iqr": -1}
+    for _attempt in range(2):  # a refusal is not remembered as a result
+        with pytest.raises(ValueError, match="importance_consensus_iqr must be >= 0"):
+            study.method_settings  # noqa: B018
+
+
 def test_a_console_edit_is_seen_at_once_even_through_a_study_read_before_it(small_study):
     held = Study.objects.get(pk=small_study.pk)
     assert "T.2" in framework_load(study=held).leaves
