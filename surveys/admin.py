@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from .framework import framework_changed
 from .models import (
     Answer,
+    ApiKey,
     AuditEntry,
     Invitation,
     Milestone,
@@ -220,4 +221,18 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Who holds a key to the REST API, and since when; a key is retired by deleting it here.
+    Keys are made with `manage.py api_key` (only their digest is stored, so none is shown)."""
+
+    list_display = ("user", "created_at")
+    search_fields = ("user__username",)
+    fields = ("user", "created_at")
+    readonly_fields = ("user", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

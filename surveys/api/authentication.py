@@ -14,8 +14,10 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.throttling import SimpleRateThrottle
 
-# DRF tokens are 40 hexadecimal digits; anything else is refused before it reaches the database
-# (a NUL byte in a query parameter is an error on PostgreSQL, not a miss).
+from .keys import api_key_user
+
+# Keys are 40 hexadecimal digits (surveys.api.keys); anything else is refused before it reaches
+# the database.
 TOKEN_RE = re.compile(r"[0-9a-f]{40}")
 
 
@@ -42,7 +44,8 @@ class BadTokenThrottle(SimpleRateThrottle):
 
 
 class ThrottledTokenAuthentication(TokenAuthentication):
-    """`Authorization: Token <key>` (DRF authtoken), refused with 429 after repeated failures."""
+    """`Authorization: Token <key>`, the key looked up by its digest (`surveys.api.keys`), refused
+    with 429 after repeated failures."""
 
     def authenticate(self, request: HttpRequest):  # type: ignore[override]
         words = get_authorization_header(request).split()
@@ -60,6 +63,9 @@ class ThrottledTokenAuthentication(TokenAuthentication):
             raise
 
     def authenticate_credentials(self, key: str):  # type: ignore[override]
-        if not TOKEN_RE.fullmatch(key):
+        user = api_key_user(key) if TOKEN_RE.fullmatch(key) else None
+        if user is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
-        return super().authenticate_credentials(key)
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        return user, None

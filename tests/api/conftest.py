@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from scoring.recompute import round_recompute
 from surveys import tokens
 from surveys.api.authentication import BadTokenThrottle
+from surveys.api.keys import api_key_issue
 from surveys.models import Invitation, Study
 
 from ..factories import StudyFactory, UserFactory, grant
@@ -43,8 +43,7 @@ class Caller:
 
 
 def token_caller(user: Any) -> Caller:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Caller(Client(), {"Authorization": f"Token {token.key}"})
+    return Caller(Client(), {"Authorization": f"Token {api_key_issue(user=user)}"})
 
 
 def expert_token(study: Study) -> str:

@@ -1,9 +1,9 @@
 """Guessing tokens: repeated failures from one address are refused with 429 for a while."""
 
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from surveys.api.authentication import BadTokenThrottle
+from surveys.api.keys import api_key_issue
 
 from ..factories import UserFactory, grant
 
@@ -22,7 +22,7 @@ def get(token: str, address: str = "192.0.2.1", **headers: str):
 def valid_token(study) -> str:
     user = UserFactory()
     grant(user, study, "viewer")
-    return f"Token {Token.objects.create(user=user).key}"
+    return f"Token {api_key_issue(user=user)}"
 
 
 def test_wrong_tokens_are_refused_then_throttled_with_a_retry_time(study):
