@@ -9,6 +9,11 @@ page's script sends), a submit freezes the whole questionnaire. The baseline is 
 posted the same JSON, under the same load, in the same run.
 
     python -m bench.bench_load [--seconds 20] [--clients 50 200] [--workers 4 --threads 4]
+        [--alternations 3] [--only save submit]
+
+The machine's speed drifts by a fifth between runs minutes apart, so the bare view and each
+scenario run in turn several times (`--alternations`), each against the bare view just before
+it, and the ratio to read is the median of theirs.
 
 The load generator runs on the same machine as the server and competes with it for the CPU, as
 it would for the bare view too: compare ratios, not absolute figures.
@@ -176,7 +181,10 @@ def study_ready(clients: int, rebuild: bool) -> Any:
     return study
 
 
-def report(scenario: Scenario, elapsed: float, baseline: Scenario | None, base_elapsed: float):
+def report(
+    scenario: Scenario, elapsed: float, baseline: Scenario | None, base_elapsed: float
+) -> float | None:
+    """Print the scenario's figures, and its ratios to the baseline's; the mean latency's ratio."""
     lat = scenario.latencies
     throughput = max(len(lat), 1e-9) / elapsed
     p50, p95, p99 = (percentile(lat, q) * 1000 for q in (50, 95, 99))
@@ -201,11 +209,20 @@ def report(scenario: Scenario, elapsed: float, baseline: Scenario | None, base_e
             f"mean latency {mean / base_mean:6.1f}x, median latency {p50 / base_p50:6.1f}x",
             flush=True,
         )
+        return mean / base_mean
+    return None
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument(
+        "--alternations",
+        type=int,
+        default=3,
+        help="run the bare view and each scenario in turn this many times; the ratio printed "
+        "last is the median over them (the machine's speed drifts between runs)",
+    )
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
@@ -243,20 +260,32 @@ def main(argv: list[str]) -> int:
                 scenarios.append(("draft save", "/q/{}/answer", save))
             if "submit" in args.only:
                 scenarios.append(("submit", "/q/{}/submit", b""))
-            for name, path, body in scenarios:
-                if server is not None:
-                    gunicorn_stop(server)
-                port = free_port()  # a fresh server on a fresh port: nothing carried over
-                server = gunicorn_start(port, args.workers, args.threads)
-                warm = Scenario("warm-up", [(path.format(t), body) for t in mine[:16]])
-                asyncio.run(_run(port, warm, 2))
-                scenario = Scenario(name, [(path.format(t), body) for t in mine])
-                elapsed = asyncio.run(_run(port, scenario, args.seconds))
-                if name.startswith("bare"):
-                    bare, bare_elapsed = scenario, elapsed
-                    report(scenario, elapsed, None, 0)
-                else:
-                    report(scenario, elapsed, bare, bare_elapsed)
+            ratios: dict[str, list[float]] = {}
+            for alternation in range(args.alternations):
+                if args.alternations > 1:
+                    print(f" alternation {alternation + 1} of {args.alternations}", flush=True)
+                for name, path, body in scenarios:
+                    if server is not None:
+                        gunicorn_stop(server)
+                    port = free_port()  # a fresh server on a fresh port: nothing carried over
+                    server = gunicorn_start(port, args.workers, args.threads)
+                    warm = Scenario("warm-up", [(path.format(t), body) for t in mine[:16]])
+                    asyncio.run(_run(port, warm, 2))
+                    scenario = Scenario(name, [(path.format(t), body) for t in mine])
+                    elapsed = asyncio.run(_run(port, scenario, args.seconds))
+                    if name.startswith("bare"):
+                        bare, bare_elapsed = scenario, elapsed
+                        report(scenario, elapsed, None, 0)
+                    else:
+                        ratio = report(scenario, elapsed, bare, bare_elapsed)
+                        ratios.setdefault(name, []).append(ratio or float("nan"))
+            for name, values in ratios.items():
+                print(
+                    f"  {name}: mean latency {statistics.median(values):.1f}x the bare view's, "
+                    f"the median of {len(values)} alternations "
+                    f"({', '.join(f'{v:.1f}' for v in values)})",
+                    flush=True,
+                )
     finally:
         if server is not None:
             gunicorn_stop(server)

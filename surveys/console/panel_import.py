@@ -128,10 +128,11 @@ def language_of(value: str) -> str | None:
 
 def parse_panel_file(*, name: str, content: bytes) -> list[PreviewRow]:
     """The file's rows, without problems yet (see `preview_rows`)."""
-    table = [row for row in _read_table(name, content) if any(row)]
+    # Blank lines are skipped but keep their place: a row is named by its line in the file.
+    table = [(number, row) for number, row in enumerate(_read_table(name, content), 1) if any(row)]
     if not table:
         raise ConsoleError(_("The file is empty."))
-    columns = _columns(table[0])
+    columns = _columns(table[0][1])
     if len(table) - 1 > MAX_ROWS:
         raise ConsoleError(_("At most %(count)s panelists per file.") % {"count": MAX_ROWS})
 
@@ -140,7 +141,7 @@ def parse_panel_file(*, name: str, content: bytes) -> list[PreviewRow]:
         return row[index] if index is not None and index < len(row) else ""
 
     rows = []
-    for number, row in enumerate(table[1:], start=2):
+    for number, row in table[1:]:
         raw_language = get(row, "language")
         parsed = PreviewRow(
             number=number,

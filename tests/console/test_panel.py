@@ -130,6 +130,15 @@ def test_duplicate_names_without_e_mail_are_flagged_within_the_file():
     assert "row 2" in rows[1].problems[0]
 
 
+def test_rows_keep_their_line_numbers_across_blank_lines():
+    content = b"\nname,email\nLi Na,li@example.org\n\n,,\nWang Fang,li@example.org\n"
+    rows = preview_rows(
+        parse_panel_file(name="p.csv", content=content), existing={"emails": set(), "names": set()}
+    )
+    assert [row.number for row in rows] == [3, 6]
+    assert "row 3" in rows[1].problems[0]
+
+
 def test_the_demo_panel_template_imports_cleanly(small_study, analyst_of):
     client = analyst_of(small_study)
     template = client.get(reverse("console:panel_template", args=[small_study.slug, "xlsx"]))
