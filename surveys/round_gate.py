@@ -5,14 +5,14 @@ writes; closing a round, or editing the framework of an open one, takes the gate
 first. The close waits for the writers in flight, and the writers that come after it wait until
 it commits, then read the round closed: an answer lands whole before the close or is refused.
 
-The gate is a PostgreSQL advisory lock held to the end of the transaction. A row lock alone
-cannot be it: the writers must lock the round's row FOR KEY SHARE (a submit moves the round's
-answers version), and PostgreSQL grants that beside the others already held even while a FOR
-UPDATE waits, so a stream of saves could hold off a close for as long as it lasts; a shared
-advisory lock is queued behind a waiting exclusive one. It is taken in a statement of its own,
-before the status is read, so that the read sees the close that went before it (a statement
-reads the database as it was when the statement began). SQLite writes one transaction at a
-time: there the gate is open.
+The gate is a PostgreSQL advisory lock held to the end of the transaction. A lock on the
+round's row cannot be it: writers could share that lock only FOR KEY SHARE (a submit moves the
+round's answers version), which PostgreSQL grants beside the others already held even while a
+FOR UPDATE waits, so a stream of saves would hold off a close for as long as it lasted; a
+shared advisory lock is queued behind a waiting exclusive one. It is taken in a statement of
+its own, before the status is read, so that the read sees the close that went before it (a
+statement reads the database as it was when the statement began). SQLite writes one
+transaction at a time: there the gate is open.
 """
 
 from collections.abc import Iterable

@@ -1,8 +1,8 @@
 """Keys to the REST API, stored as their SHA-256 only.
 
 A key is 40 random hexadecimal digits (160 bits), too many to guess, so a plain SHA-256 is
-enough to keep a copy of the database from opening the API. The key is shown once, when made;
-a user who loses it makes a new one, which retires the old.
+enough to keep a copy of the database from opening the API. The key is shown once, when made
+(`manage.py api_key`); a lost key is replaced by a new one, which retires the old.
 """
 
 import hashlib
