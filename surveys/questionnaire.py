@@ -265,10 +265,14 @@ def _check_panelist(round_: Round, panelist: Panelist) -> None:
         )
 
 
+def _round_status(round_id: int) -> str | None:
+    return Round.objects.filter(pk=round_id).values_list("status", flat=True).first()
+
+
 def _open_round_gated(round_id: int) -> None:
     """Pass the round's gate, then refuse unless the round is open (`surveys.round_gate`)."""
     round_gate_shared(round_id)
-    status = Round.objects.filter(pk=round_id).values_list("status", flat=True).first()
+    status = _round_status(round_id)
     if status is None:
         raise Round.DoesNotExist(round_id)
     if status != Round.Status.OPEN:
@@ -355,8 +359,7 @@ def draft_save_many(
 
 
 def _round_refused(round_: Round) -> NoReturn:
-    status = Round.objects.filter(pk=round_.pk).values_list("status", flat=True).first()
-    raise RoundClosedError(status)
+    raise RoundClosedError(_round_status(round_.pk))
 
 
 # ---------------------------------------------------------------------------------------------

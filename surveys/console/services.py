@@ -616,15 +616,10 @@ def round_finish(*, round_: Round) -> Round:
     """Close an open round: later answers are refused; the results are recomputed."""
     from ..services import RoundStateError, round_close
 
-    with transaction.atomic():
-        round_gate_exclusive([round_.pk])  # before the row, as round_close takes them
-        locked = Round.objects.select_for_update().get(pk=round_.pk)
-        if locked.status != Round.Status.OPEN:
-            raise ConsoleError(_("Only an open round can be closed."))
-        try:
-            round_close(round_=locked)
-        except RoundStateError as exc:
-            raise ConsoleError(_("Only an open round can be closed.")) from exc
+    try:
+        round_close(round_=round_)  # locks the round and checks that it is open
+    except RoundStateError as exc:
+        raise ConsoleError(_("Only an open round can be closed.")) from exc
     round_.refresh_from_db()
     return round_
 

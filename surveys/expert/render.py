@@ -5,7 +5,7 @@ A 700-field questionnaire has some 3,300 questions and 20,000 answer options. Re
 thousands of variable look-ups and a translation call per question for the same few sentences.
 Here the markup is built with plain string formatting, every value escaped, and the sentences
 that do not change from question to question are translated once per page (`PageWords`).
-`templates/expert/questionnaire.html` calls this through the `question_html` tag.
+`templates/expert/questionnaire.html` calls this through the `question_markup` tag.
 """
 
 import html
