@@ -40,6 +40,14 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+def python_module_start(args: list[str], *, log: Path, env: dict[str, str]) -> subprocess.Popen:
+    """`python -m <args>` from the project's root, its output (both streams) into `log`."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
 @contextmanager
 def celery_worker(
     *,
@@ -50,30 +58,14 @@ def celery_worker(
     concurrency: int = 1,
 ) -> Iterator[subprocess.Popen]:
     """A Celery worker writing to `log`, ready when entered and stopped on exit."""
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                app,
-                "worker",
-                "--pool",
-                pool,
-                "--concurrency",
-                str(concurrency),
-                "--loglevel",
-                "INFO",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = python_module_start(
+        [
+            "celery", "-A", app, "worker", "--pool", pool, "--concurrency", str(concurrency),
+            "--loglevel", "INFO", "--without-heartbeat", "--without-mingle", "--without-gossip",
+        ],
+        log=log,
+        env=env,
+    )  # fmt: skip
     try:
         wait_for(
             lambda: " ready." in log.read_text() or process.poll() is not None,

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
-from ..processes import ROOT, database_url, stop, wait_for
+from ..processes import ROOT, database_url, python_module_start, stop, wait_for
 from ..processes import celery_worker as start_celery_worker
 
 # Any 32 letters and digits make a CSRF secret: the client sends it as the cookie and the header,
@@ -136,29 +136,15 @@ class Server:
 def start_gunicorn(tmp_path: Path, *, workers: int, threads: int, **env: str) -> Server:
     port = free_port()
     log = tmp_path / f"gunicorn-{port}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "roadmap_site.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--timeout",
-                "120",
-                "--graceful-timeout",
-                "10",
-            ],
-            cwd=ROOT,
-            env=service_env(**env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = python_module_start(
+        [
+            "gunicorn", "roadmap_site.wsgi:application", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--threads", str(threads),
+            "--timeout", "120", "--graceful-timeout", "10",
+        ],
+        log=log,
+        env=service_env(**env),
+    )  # fmt: skip
     server = Server("127.0.0.1", port, log, process)
 
     def answers() -> bool:
