@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.urls import reverse
 
 from surveys.api.keys import api_key_issue, api_key_revoke
 from surveys.models import ApiKey
@@ -70,3 +71,16 @@ def test_the_command_prints_a_working_key_and_revokes_it(viewer):
 def test_the_command_names_an_unknown_user(db):
     with pytest.raises(CommandError, match="no user 'nobody'"):
         call_command("api_key", "nobody")
+
+
+def test_the_admin_lists_key_holders_without_digests_and_retires_a_key(viewer, admin_client):
+    key = api_key_issue(user=viewer)
+    stored = ApiKey.objects.get(user=viewer)
+    listing = admin_client.get(reverse("admin:surveys_apikey_changelist"))
+    assert listing.status_code == 200
+    assert viewer.username in listing.content.decode()
+    assert stored.digest not in listing.content.decode()
+    assert admin_client.get(reverse("admin:surveys_apikey_add")).status_code == 403
+    delete = reverse("admin:surveys_apikey_delete", args=[stored.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 302
+    assert status_with(key) == 401
